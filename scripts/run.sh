@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Quick start (1): builds Tracebridge and runs it on http://localhost:5000 (OTLP/HTTP and REST).
+# Makes PostgreSQL and a JDK available first. Extra arguments go to the java command.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-java.sh
+command -v unzip >/dev/null 2>&1 || { [ "$(id -u)" = "0" ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq unzip >&2; } || true
+bash scripts/ensure-postgres.sh "${TRACEBRIDGE_DB_NAME:-tracebridge}"
+./mvnw -B -q package -DskipTests
+exec java ${JAVA_OPTS:--Xmx384m} "$@" -jar target/quarkus-app/quarkus-run.jar

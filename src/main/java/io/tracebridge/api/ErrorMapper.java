@@ -1,0 +1,108 @@
+package io.tracebridge.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.tracebridge.model.ErrorCode;
+import io.tracebridge.model.MlflowException;
+import io.vertx.core.VertxException;
+import io.vertx.pgclient.PgException;
+import jakarta.ws.rs.NotAllowedException;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import java.net.ConnectException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The one place where failures become HTTP responses for the REST API: MLflow error JSON
+ * {@code {error_code, message}} with the status of contract §4.6. Never a stack trace or SQL.
+ */
+public class ErrorMapper {
+    private static final Logger LOG = Logger.getLogger(ErrorMapper.class);
+
+    public static int status(ErrorCode code) {
+        return switch (code) {
+            case INVALID_PARAMETER_VALUE, BAD_REQUEST, MALFORMED_REQUEST, INVALID_STATE, RESOURCE_ALREADY_EXISTS -> 400;
+            case UNAUTHENTICATED -> 401;
+            case PERMISSION_DENIED -> 403;
+            case RESOURCE_DOES_NOT_EXIST, ENDPOINT_NOT_FOUND -> 404;
+            case REQUEST_LIMIT_EXCEEDED -> 429;
+            case INTERNAL_ERROR -> 500;
+            case NOT_IMPLEMENTED -> 501;
+            case TEMPORARILY_UNAVAILABLE -> 503;
+        };
+    }
+
+    public static Response response(ErrorCode code, String message) {
+        Map<String, String> body = new LinkedHashMap<>();
+        body.put("error_code", code.name());
+        body.put("message", message);
+        Response.ResponseBuilder r = Response.status(status(code)).type(MediaType.APPLICATION_JSON).entity(body);
+        if (code == ErrorCode.TEMPORARILY_UNAVAILABLE) {
+            r.header("Retry-After", "5");
+        }
+        return r.build();
+    }
+
+    @ServerExceptionMapper
+    public Response mlflow(MlflowException e) {
+        return response(e.code(), e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response notFound(NotFoundException e) {
+        return response(ErrorCode.ENDPOINT_NOT_FOUND, "No endpoint matches this path");
+    }
+
+    @ServerExceptionMapper
+    public Response notAllowed(NotAllowedException e) {
+        Response r = response(ErrorCode.BAD_REQUEST, "This endpoint does not accept this HTTP method");
+        return Response.fromResponse(r).status(405).build();
+    }
+
+    @ServerExceptionMapper
+    public Response badJson(JsonProcessingException e) {
+        return response(ErrorCode.MALFORMED_REQUEST, "Malformed JSON request body: " + e.getOriginalMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e) {
+        int status = e.getResponse().getStatus();
+        if (status >= 500) {
+            return unexpected(e);
+        }
+        String message = e.getMessage() == null ? "Bad request" : e.getMessage();
+        return Response.fromResponse(response(ErrorCode.BAD_REQUEST, message)).status(status).build();
+    }
+
+    @ServerExceptionMapper
+    public Response unexpected(Throwable t) {
+        if (isDatabaseUnavailable(t)) {
+            LOG.warnf("Database unavailable: %s", t.toString());
+            return response(ErrorCode.TEMPORARILY_UNAVAILABLE, "The trace store is temporarily unavailable; retry later");
+        }
+        LOG.error("Unexpected error while handling a request", t);
+        return response(ErrorCode.INTERNAL_ERROR, "Internal error; see the server log");
+    }
+
+    static boolean isDatabaseUnavailable(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof ConnectException || c instanceof java.nio.channels.ClosedChannelException) {
+                return true;
+            }
+            if (c instanceof PgException pg && pg.getSqlState() != null
+                    && (pg.getSqlState().startsWith("08") || pg.getSqlState().startsWith("57P"))) {
+                return true;
+            }
+            if (c instanceof VertxException v && v.getMessage() != null
+                    && (v.getMessage().contains("Connection") || v.getMessage().contains("closed"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

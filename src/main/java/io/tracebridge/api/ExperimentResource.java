@@ -1,0 +1,136 @@
+package io.tracebridge.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.smallrye.mutiny.Uni;
+import io.tracebridge.model.MlflowException;
+import io.tracebridge.search.ExperimentSearch;
+import io.tracebridge.search.OffsetPageToken;
+import io.tracebridge.store.ExperimentStore;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** MLflow experiment endpoints (contract §4.1) under {@code /api/2.0} and {@code /api/3.0}. */
+@Path("/api/{version: 2\\.0|3\\.0}/mlflow/experiments")
+@Produces(MediaType.APPLICATION_JSON)
+public class ExperimentResource {
+    static final int MAX_NAME_LENGTH = 500;
+    static final int MAX_TAG_KEY_LENGTH = 250;
+    static final int MAX_TAG_VALUE_LENGTH = 20_000;
+
+    private final ExperimentStore experiments;
+
+    public ExperimentResource(ExperimentStore experiments) {
+        this.experiments = experiments;
+    }
+
+    @POST
+    @Path("/create")
+    @Consumes(MediaType.WILDCARD)
+    public Uni<ObjectNode> create(String body) {
+        JsonNode req = Requests.body(body);
+        String name = Requests.required(Requests.text(req, "name"), "name");
+        if (name.isBlank() || name.length() > MAX_NAME_LENGTH) {
+            throw MlflowException.invalid("Invalid experiment name: '" + name + "'. Names must be 1 to "
+                    + MAX_NAME_LENGTH + " characters and not blank.");
+        }
+        String artifactLocation = Requests.text(req, "artifact_location");
+        Map<String, String> tags = tags(Requests.field(req, "tags"));
+        return experiments.create(name, artifactLocation, tags)
+                .map(e -> Json.object().put("experiment_id", e.experimentId()));
+    }
+
+    private static Map<String, String> tags(JsonNode node) {
+        Map<String, String> tags = new LinkedHashMap<>();
+        if (node.isNull() || node.isMissingNode()) {
+            return tags;
+        }
+        if (!node.isArray()) {
+            throw MlflowException.invalid("Invalid value for parameter 'tags': expected a list of {key, value}");
+        }
+        for (JsonNode t : node) {
+            String key = Requests.required(Requests.text(t, "key"), "tags.key");
+            String value = Requests.text(t, "value");
+            if (key.length() > MAX_TAG_KEY_LENGTH || (value != null && value.length() > MAX_TAG_VALUE_LENGTH)) {
+                throw MlflowException.invalid("Experiment tag '" + key + "' exceeds the maximum length (key "
+                        + MAX_TAG_KEY_LENGTH + ", value " + MAX_TAG_VALUE_LENGTH + ")");
+            }
+            tags.put(key, value == null ? "" : value);
+        }
+        return tags;
+    }
+
+    @GET
+    @Path("/get")
+    public Uni<ObjectNode> get(@QueryParam("experiment_id") String experimentId) {
+        long id = Requests.experimentId(experimentId);
+        return experiments.get(id).map(found -> {
+            var e = found.orElseThrow(() -> MlflowException.notFound("No Experiment with id=" + id + " exists"));
+            ObjectNode n = Json.object();
+            n.set("experiment", Json.experiment(e));
+            return n;
+        });
+    }
+
+    @GET
+    @Path("/get-by-name")
+    public Uni<ObjectNode> getByName(@QueryParam("experiment_name") String name) {
+        Requests.required(name, "experiment_name");
+        return experiments.getByName(name).map(found -> {
+            var e = found.orElseThrow(() -> MlflowException.notFound(
+                    "Could not find experiment with name '" + name + "'"));
+            ObjectNode n = Json.object();
+            n.set("experiment", Json.experiment(e));
+            return n;
+        });
+    }
+
+    @POST
+    @Path("/search")
+    @Consumes(MediaType.WILDCARD)
+    public Uni<ObjectNode> searchPost(String body) {
+        JsonNode req = Requests.body(body);
+        List<String> orderBy = new ArrayList<>();
+        JsonNode ob = Requests.field(req, "order_by");
+        if (ob.isArray()) {
+            ob.forEach(o -> orderBy.add(o.asText()));
+        } else if (ob.isTextual()) {
+            orderBy.add(ob.asText());
+        }
+        return search(Requests.text(req, "filter"), orderBy, Requests.text(req, "view_type"),
+                Requests.integer(Requests.text(req, "max_results"), "max_results"), Requests.text(req, "page_token"));
+    }
+
+    @GET
+    @Path("/search")
+    public Uni<ObjectNode> searchGet(@QueryParam("filter") String filter,
+                                     @QueryParam("order_by") List<String> orderBy,
+                                     @QueryParam("view_type") String viewType,
+                                     @QueryParam("max_results") String maxResults,
+                                     @QueryParam("page_token") String pageToken) {
+        return search(filter, orderBy, viewType, Requests.integer(maxResults, "max_results"), pageToken);
+    }
+
+    private Uni<ObjectNode> search(String filter, List<String> orderBy, String viewType, Integer max, String token) {
+        var query = ExperimentSearch.compile(filter, orderBy, viewType, max, token);
+        return experiments.search(query).map(page -> {
+            ObjectNode n = Json.object();
+            var arr = n.putArray("experiments");
+            page.experiments().forEach(e -> arr.add(Json.experiment(e)));
+            if (page.nextOffset() != null) {
+                n.put("next_page_token", OffsetPageToken.encode(page.nextOffset()));
+            }
+            return n;
+        });
+    }
+}

@@ -1,0 +1,113 @@
+package io.tracebridge.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.NullNode;
+import io.tracebridge.model.ErrorCode;
+import io.tracebridge.model.MlflowException;
+
+import java.io.IOException;
+import java.util.Locale;
+
+/**
+ * Reading MLflow request messages: JSON bodies with snake_case (or camelCase) names, query
+ * parameters for GET, and MLflow-worded errors for missing or malformed values.
+ */
+public final class Requests {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private Requests() {
+    }
+
+    /** Parses a JSON body; an empty body is an empty object. */
+    public static JsonNode body(String body) {
+        if (body == null || body.isBlank()) {
+            return MAPPER.createObjectNode();
+        }
+        try {
+            JsonNode n = MAPPER.readTree(body);
+            if (n == null || !n.isObject()) {
+                throw new MlflowException(ErrorCode.MALFORMED_REQUEST, "Request body must be a JSON object");
+            }
+            return n;
+        } catch (IOException e) {
+            throw new MlflowException(ErrorCode.MALFORMED_REQUEST, "Malformed JSON request body");
+        }
+    }
+
+    /** The field under its snake_case name or its camelCase alias; a missing field is JSON null. */
+    public static JsonNode field(JsonNode obj, String snakeName) {
+        JsonNode n = obj.get(snakeName);
+        if (n == null || n.isNull()) {
+            n = obj.get(camel(snakeName));
+        }
+        return n == null ? NullNode.getInstance() : n;
+    }
+
+    public static String text(JsonNode obj, String snakeName) {
+        JsonNode n = field(obj, snakeName);
+        if (n.isNull() || n.isMissingNode()) {
+            return null;
+        }
+        if (!n.isValueNode()) {
+            throw MlflowException.invalid("Invalid value for parameter '" + snakeName + "': expected a string");
+        }
+        return n.asText();
+    }
+
+    public static String required(String value, String name) {
+        if (value == null || value.isEmpty()) {
+            throw MlflowException.invalid("Missing value for required parameter '" + name + "'.");
+        }
+        return value;
+    }
+
+    /** An int parameter given as a number or numeric string; null when absent. */
+    public static Integer integer(String value, String name) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return Integer.valueOf(value.trim());
+        } catch (NumberFormatException e) {
+            throw MlflowException.invalid("Invalid value '" + value + "' for parameter '" + name
+                    + "': expected an integer");
+        }
+    }
+
+    /** MLflow experiment IDs are integers held in strings. */
+    public static long experimentId(String value) {
+        required(value, "experiment_id");
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw MlflowException.invalid("Invalid experiment ID: '" + value + "'");
+        }
+    }
+
+    /** Booleans as the Python client spells them too ({@code False}, {@code True}). */
+    public static boolean bool(String value, boolean dflt) {
+        if (value == null || value.isBlank()) {
+            return dflt;
+        }
+        return switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "true", "1", "yes" -> true;
+            case "false", "0", "no" -> false;
+            default -> throw MlflowException.invalid("Invalid boolean value '" + value + "'");
+        };
+    }
+
+    static String camel(String snake) {
+        StringBuilder b = new StringBuilder(snake.length());
+        boolean up = false;
+        for (char c : snake.toCharArray()) {
+            if (c == '_') {
+                up = true;
+            } else {
+                b.append(up ? Character.toUpperCase(c) : c);
+                up = false;
+            }
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,101 @@
+package io.tracebridge.api;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.smallrye.mutiny.Uni;
+import io.tracebridge.model.MlflowException;
+import io.tracebridge.store.TraceStore;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+
+import java.time.Duration;
+import java.util.List;
+
+/** MLflow V3 trace read endpoints (contract §4.2). */
+@Path("/api/{version: 2\\.0|3\\.0}/mlflow/traces")
+@Produces(MediaType.APPLICATION_JSON)
+public class TraceResource {
+    /** MLflow's GetTrace waits for a trace whose root span has not arrived: 3 attempts, 1 s then 2 s. */
+    static final List<Duration> INCOMPLETE_RETRY_DELAYS = List.of(Duration.ofSeconds(1), Duration.ofSeconds(2));
+    static final int MAX_BATCH_IDS = 100;
+
+    private final TraceStore traces;
+
+    public TraceResource(TraceStore traces) {
+        this.traces = traces;
+    }
+
+    /** GetTrace: trace info plus spans. Declared before {@code {trace_id}}; literal paths win. */
+    @GET
+    @Path("/get")
+    public Uni<ObjectNode> getTrace(@QueryParam("trace_id") String traceId,
+                                    @QueryParam("allow_partial") String allowPartial) {
+        Requests.required(traceId, "trace_id");
+        boolean partialOk = Requests.bool(allowPartial, false);
+        return loadComplete(traceId, partialOk, 0).chain(stored -> traces.getSpans(List.of(traceId))
+                .map(spans -> {
+                    ObjectNode n = Json.object();
+                    n.set("trace", Json.trace(stored.info(), spans.getOrDefault(traceId, List.of())));
+                    return n;
+                }));
+    }
+
+    private Uni<TraceStore.StoredTrace> loadComplete(String traceId, boolean partialOk, int attempt) {
+        return load(traceId).chain(stored -> {
+            if (stored.complete() || partialOk) {
+                return Uni.createFrom().item(stored);
+            }
+            if (attempt >= INCOMPLETE_RETRY_DELAYS.size()) {
+                return Uni.createFrom().failure(MlflowException.notFound("Trace with ID '" + traceId
+                        + "' is not fully exported yet; its root span has not arrived. "
+                        + "Pass allow_partial=true to read the spans stored so far."));
+            }
+            return Uni.createFrom().voidItem().onItem().delayIt().by(INCOMPLETE_RETRY_DELAYS.get(attempt))
+                    .chain(() -> loadComplete(traceId, partialOk, attempt + 1));
+        });
+    }
+
+    @GET
+    @Path("/batchGet")
+    public Uni<ObjectNode> batchGet(@QueryParam("trace_ids") List<String> traceIds) {
+        if (traceIds == null || traceIds.isEmpty()) {
+            throw MlflowException.invalid("Missing value for required parameter 'trace_ids'.");
+        }
+        if (traceIds.size() > MAX_BATCH_IDS) {
+            throw MlflowException.invalid("At most " + MAX_BATCH_IDS + " trace_ids can be fetched at once");
+        }
+        return traces.getTraces(traceIds).chain(found -> traces.getSpans(traceIds).map(spans -> {
+            ObjectNode n = Json.object();
+            ArrayNode arr = n.putArray("traces");
+            for (String id : traceIds) {
+                found.stream().filter(s -> s.info().traceId().equals(id)).findFirst()
+                        .ifPresent(s -> arr.add(Json.trace(s.info(), spans.getOrDefault(id, List.of()))));
+            }
+            return n;
+        }));
+    }
+
+    /** GetTraceInfoV3. */
+    @GET
+    @Path("/{trace_id}")
+    public Uni<ObjectNode> getTraceInfo(@PathParam("trace_id") String traceId) {
+        return load(traceId).map(stored -> {
+            ObjectNode n = Json.object();
+            n.putObject("trace").set("trace_info", Json.traceInfo(stored.info()));
+            return n;
+        });
+    }
+
+    private Uni<TraceStore.StoredTrace> load(String traceId) {
+        return traces.getTraces(List.of(traceId)).map(list -> {
+            if (list.isEmpty()) {
+                throw MlflowException.notFound("Trace with ID '" + traceId + "' not found.");
+            }
+            return list.get(0);
+        });
+    }
+}

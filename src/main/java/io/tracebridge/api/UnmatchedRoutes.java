@@ -1,0 +1,35 @@
+package io.tracebridge.api;
+
+import io.tracebridge.model.ErrorCode;
+import io.vertx.ext.web.Router;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+
+/**
+ * Any request no route handled gets MLflow's 404 {@code ENDPOINT_NOT_FOUND} JSON, which the
+ * MLflow client uses to fall back from V3 to V2 endpoints (contract §4.5).
+ */
+@Singleton
+public class UnmatchedRoutes {
+    void register(@Observes Router router) {
+        router.route().last().handler(ctx -> ctx.response()
+                .setStatusCode(ErrorMapper.status(ErrorCode.ENDPOINT_NOT_FOUND))
+                .putHeader("Content-Type", "application/json")
+                .end("{\"error_code\":\"ENDPOINT_NOT_FOUND\",\"message\":\"No endpoint matches "
+                        + jsonEscape(ctx.request().method() + " " + ctx.request().path()) + "\"}"));
+    }
+
+    private static String jsonEscape(String s) {
+        StringBuilder b = new StringBuilder();
+        for (char c : s.toCharArray()) {
+            if (c == '"' || c == '\\') {
+                b.append('\\').append(c);
+            } else if (c < 0x20) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+}

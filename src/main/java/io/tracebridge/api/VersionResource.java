@@ -1,0 +1,34 @@
+package io.tracebridge.api;
+
+import io.tracebridge.ops.TracebridgeConfig;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+/**
+ * {@code GET /version}: the MLflow Python SDK sends spans over OTLP only to servers ≥ 3.4
+ * (contract §3.2, §8.6). {@code GET /health}: MLflow's conventional liveness probe.
+ */
+@Path("/")
+public class VersionResource {
+    private final TracebridgeConfig config;
+
+    public VersionResource(TracebridgeConfig config) {
+        this.config = config;
+    }
+
+    @GET
+    @Path("version")
+    @Produces(MediaType.TEXT_PLAIN)
+    public String version() {
+        return config.mlflowVersion();
+    }
+
+    @GET
+    @Path("health")
+    @Produces(MediaType.TEXT_PLAIN)
+    public String health() {
+        return "OK";
+    }
+}

@@ -1,0 +1,90 @@
+package io.tracebridge.ingest;
+
+import com.google.protobuf.Message;
+import com.google.rpc.Status;
+import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import io.smallrye.mutiny.Uni;
+import io.tracebridge.ops.TracebridgeConfig;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.core.Response;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * OTLP/HTTP edge: {@code POST /v1/traces} with protobuf or JSON bodies, optionally gzip or
+ * deflate. It reads headers, decodes and delegates; responses use the request's encoding.
+ */
+@Path("/v1/traces")
+public class OtlpHttpResource {
+    static final String EXPERIMENT_HEADER = "x-mlflow-experiment-id";
+    static final String RETRY_AFTER_SECONDS = "5";
+
+    private final IngestService ingest;
+    private final OtlpDecoder decoder;
+
+    public OtlpHttpResource(IngestService ingest, TracebridgeConfig config) {
+        this.ingest = ingest;
+        this.decoder = new OtlpDecoder(config.ingest().maxDecompressedBytes());
+    }
+
+    @POST
+    @Consumes("*/*")
+    public Uni<Response> export(byte[] body,
+                                @HeaderParam("Content-Type") String contentType,
+                                @HeaderParam("Content-Encoding") String contentEncoding,
+                                @HeaderParam(EXPERIMENT_HEADER) String experimentId) {
+        OtlpEncoding encoding = OtlpEncoding.fromContentType(contentType);
+        if (encoding == null) {
+            return Uni.createFrom().item(error(OtlpEncoding.JSON, new OtlpException(
+                    OtlpException.Kind.UNSUPPORTED_MEDIA_TYPE, "Unsupported Content-Type: " + contentType
+                    + ". Expected application/x-protobuf or application/json")));
+        }
+        return ingest.ingest(experimentId, () -> decoder.decode(body == null ? new byte[0] : body, encoding, contentEncoding))
+                .map(result -> success(encoding, result))
+                .onFailure(OtlpException.class).recoverWithItem(t -> error(encoding, (OtlpException) t));
+    }
+
+    private static Response success(OtlpEncoding encoding, IngestResult result) {
+        ExportTraceServiceResponse.Builder b = ExportTraceServiceResponse.newBuilder();
+        if (result.rejectedSpans() > 0) {
+            b.setPartialSuccess(ExportTracePartialSuccess.newBuilder()
+                    .setRejectedSpans(result.rejectedSpans())
+                    .setErrorMessage(result.errorMessage()));
+        }
+        return body(Response.ok(), encoding, b.build());
+    }
+
+    static Response error(OtlpEncoding encoding, OtlpException e) {
+        Status status = Status.newBuilder()
+                .setCode(grpcCode(e.kind()))
+                .setMessage(e.getMessage())
+                .build();
+        Response.ResponseBuilder r = Response.status(e.kind().httpStatus());
+        if (e.kind() == OtlpException.Kind.UNAVAILABLE) {
+            r.header("Retry-After", RETRY_AFTER_SECONDS);
+        }
+        return body(r, encoding, status);
+    }
+
+    /** gRPC status code numbers (google.rpc.Code) used in OTLP/HTTP error bodies. */
+    static int grpcCode(OtlpException.Kind kind) {
+        return switch (kind) {
+            case BAD_REQUEST, UNSUPPORTED_MEDIA_TYPE -> 3; // INVALID_ARGUMENT
+            case NOT_FOUND -> 5;                            // NOT_FOUND
+            case TOO_LARGE -> 8;                            // RESOURCE_EXHAUSTED
+            case UNAVAILABLE -> 14;                         // UNAVAILABLE
+        };
+    }
+
+    private static Response body(Response.ResponseBuilder r, OtlpEncoding encoding, Message message) {
+        if (encoding == OtlpEncoding.JSON) {
+            return r.type(encoding.mediaType())
+                    .entity(OtlpJson.print(message).getBytes(StandardCharsets.UTF_8)).build();
+        }
+        return r.type(encoding.mediaType()).entity(message.toByteArray()).build();
+    }
+}

@@ -1,0 +1,34 @@
+package io.tracebridge.mapping;
+
+import io.opentelemetry.proto.common.v1.AnyValue;
+
+import java.util.Map;
+
+/**
+ * OpenTelemetry GenAI semantic conventions: {@code gen_ai.conversation.id} as session,
+ * {@code gen_ai.operation.name} as span type, and the root span's
+ * {@code gen_ai.input.messages}/{@code gen_ai.output.messages} as previews when the MLflow keys
+ * are absent.
+ */
+public final class GenAiConvention implements AttributeConvention {
+    private static final Map<String, String> OPERATION_TO_TYPE = Map.of(
+            "chat", "CHAT_MODEL",
+            "text_completion", "LLM",
+            "generate_content", "LLM",
+            "embeddings", "EMBEDDING",
+            "execute_tool", "TOOL",
+            "invoke_agent", "AGENT",
+            "create_agent", "AGENT");
+
+    @Override
+    public void apply(SpanView span, TraceDraft draft) {
+        MlflowConvention.offerId(span, draft, "gen_ai.conversation.id", TraceDraft.Field.SESSION, 2);
+        AnyValue op = span.attribute("gen_ai.operation.name");
+        if (op != null) {
+            String type = OPERATION_TO_TYPE.get(AttributeValues.asText(op));
+            span.offerSpanType(type, 1);
+        }
+        MlflowConvention.offerPreview(span, draft, "gen_ai.input.messages", TraceDraft.Field.REQUEST_PREVIEW);
+        MlflowConvention.offerPreview(span, draft, "gen_ai.output.messages", TraceDraft.Field.RESPONSE_PREVIEW);
+    }
+}

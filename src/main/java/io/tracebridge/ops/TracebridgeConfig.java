@@ -1,0 +1,39 @@
+package io.tracebridge.ops;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Tracebridge's own settings (prefix {@code tracebridge}); each has an env var, see README. */
+@ConfigMapping(prefix = "tracebridge")
+public interface TracebridgeConfig {
+
+    Ingest ingest();
+
+    Db db();
+
+    /** Version string answered on {@code GET /version}; the MLflow SDK needs ≥ 3.4 to send OTLP. */
+    @WithDefault("3.6.0")
+    String mlflowVersion();
+
+    /** Where PostgreSQL is; the reactive and JDBC (migration) URLs are built from these. */
+    interface Db {
+        @WithDefault("127.0.0.1")
+        String host();
+
+        @WithDefault("5432")
+        int port();
+
+        @WithDefault("tracebridge")
+        String name();
+    }
+
+    interface Ingest {
+        /** Experiment for OTLP requests without an {@code x-mlflow-experiment-id} header. */
+        @WithDefault("0")
+        String defaultExperimentId();
+
+        /** Largest OTLP body after decompression; larger bodies are refused (gzip-bomb guard). */
+        @WithDefault("16777216")
+        long maxDecompressedBytes();
+    }
+}

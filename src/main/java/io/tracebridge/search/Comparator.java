@@ -1,0 +1,23 @@
+package io.tracebridge.search;
+
+/** Filter comparators (contract §5.1). */
+public enum Comparator {
+    EQ("="), NE("!="), LT("<"), LE("<="), GT(">"), GE(">="),
+    LIKE("LIKE"), ILIKE("ILIKE"), RLIKE("RLIKE"), IN("IN"), NOT_IN("NOT IN"),
+    IS_NULL("IS NULL"), IS_NOT_NULL("IS NOT NULL");
+
+    private final String text;
+
+    Comparator(String text) {
+        this.text = text;
+    }
+
+    /** The comparator as written in a filter string, e.g. {@code NOT IN}. */
+    public String text() {
+        return text;
+    }
+
+    public boolean isNumeric() {
+        return this == EQ || this == NE || this == LT || this == LE || this == GT || this == GE;
+    }
+}

@@ -1,0 +1,323 @@
+package io.tracebridge.store;
+
+import io.smallrye.mutiny.Uni;
+import io.tracebridge.mapping.Rank;
+import io.tracebridge.mapping.SpanRecord;
+import io.tracebridge.mapping.TraceDraft;
+import io.tracebridge.model.Experiment;
+import io.tracebridge.model.TraceInfo;
+import io.tracebridge.model.TraceMetadataKeys;
+import io.tracebridge.model.TraceState;
+import io.tracebridge.model.TraceTagKeys;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@link TraceStore} on the raw reactive PostgreSQL client: the ingest hot path. One request is
+ * four statements in one transaction, each a multi-row upsert over {@code unnest} arrays, so the
+ * number of round trips does not grow with the number of spans.
+ */
+@ApplicationScoped
+public class PgTraceStore implements TraceStore {
+
+    private static final String UPSERT_TRACES = """
+            INSERT INTO traces AS t (trace_id, experiment_id, client_request_id, client_request_id_rank,
+                session_id, session_rank, user_id, user_rank, request_time, end_time, state, has_root,
+                request_preview, response_preview)
+            SELECT * FROM unnest($1::varchar[], $2::bigint[], $3::varchar[], $4::smallint[], $5::varchar[],
+                $6::smallint[], $7::varchar[], $8::smallint[], $9::bigint[], $10::bigint[], $11::varchar[],
+                $12::boolean[], $13::text[], $14::text[])
+            ORDER BY 1
+            ON CONFLICT (trace_id) DO UPDATE SET
+                client_request_id = CASE WHEN EXCLUDED.client_request_id_rank > t.client_request_id_rank
+                    THEN EXCLUDED.client_request_id ELSE t.client_request_id END,
+                client_request_id_rank = GREATEST(t.client_request_id_rank, EXCLUDED.client_request_id_rank),
+                session_id = CASE WHEN EXCLUDED.session_rank > t.session_rank
+                    THEN EXCLUDED.session_id ELSE t.session_id END,
+                session_rank = GREATEST(t.session_rank, EXCLUDED.session_rank),
+                user_id = CASE WHEN EXCLUDED.user_rank > t.user_rank THEN EXCLUDED.user_id ELSE t.user_id END,
+                user_rank = GREATEST(t.user_rank, EXCLUDED.user_rank),
+                request_time = CASE WHEN t.info_finalized THEN t.request_time
+                    ELSE LEAST(t.request_time, EXCLUDED.request_time) END,
+                end_time = CASE WHEN t.info_finalized THEN t.end_time
+                    ELSE GREATEST(t.end_time, EXCLUDED.end_time) END,
+                state = CASE WHEN t.state IN ('IN_PROGRESS', 'STATE_UNSPECIFIED') AND EXCLUDED.has_root
+                    THEN EXCLUDED.state ELSE t.state END,
+                has_root = t.has_root OR EXCLUDED.has_root,
+                request_preview = COALESCE(t.request_preview, EXCLUDED.request_preview),
+                response_preview = COALESCE(t.response_preview, EXCLUDED.response_preview)
+            """;
+
+    private static final String UPSERT_SPANS = """
+            INSERT INTO spans AS s (trace_id, span_id, parent_span_id, name, span_type, status,
+                start_time_ns, end_time_ns, content)
+            SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::text[], $5::text[],
+                $6::varchar[], $7::bigint[], $8::bigint[], $9::text[])
+            ON CONFLICT (trace_id, span_id) DO UPDATE SET
+                parent_span_id = EXCLUDED.parent_span_id, name = EXCLUDED.name,
+                span_type = EXCLUDED.span_type, status = EXCLUDED.status,
+                start_time_ns = EXCLUDED.start_time_ns, end_time_ns = EXCLUDED.end_time_ns,
+                content = EXCLUDED.content
+            WHERE s.content IS DISTINCT FROM EXCLUDED.content
+            """;
+
+    /** Metadata: a higher rank replaces; equal ranks keep the first writer. */
+    private static final String UPSERT_METADATA = """
+            INSERT INTO trace_metadata AS m (trace_id, key, value, rank)
+            SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::text[], $4::smallint[])
+            ON CONFLICT (trace_id, key) DO UPDATE SET value = EXCLUDED.value, rank = EXCLUDED.rank
+            WHERE EXCLUDED.rank > m.rank
+            """;
+
+    /** Tags: a higher or equal rank replaces (last writer wins); unchanged rows are not rewritten. */
+    private static final String UPSERT_TAGS = """
+            INSERT INTO trace_tags AS g (trace_id, key, value, rank)
+            SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::text[], $4::smallint[])
+            ON CONFLICT (trace_id, key) DO UPDATE SET value = EXCLUDED.value, rank = EXCLUDED.rank
+            WHERE EXCLUDED.rank >= g.rank AND (g.value <> EXCLUDED.value OR g.rank <> EXCLUDED.rank)
+            """;
+
+    private static final String SELECT_TRACES = """
+            SELECT trace_id, experiment_id, client_request_id, session_id, user_id, request_time, end_time,
+                state, has_root, request_preview, response_preview
+            FROM traces WHERE trace_id = ANY($1)
+            """;
+
+    private final Pool pool;
+
+    public PgTraceStore(Pool pool) {
+        this.pool = pool;
+    }
+
+    @Override
+    public Uni<Void> write(Experiment experiment, List<TraceDraft> drafts) {
+        if (drafts.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        Tuple traces = traceRows(experiment, drafts);
+        Tuple spans = spanRows(drafts);
+        Tuple metadata = metadataRows(drafts);
+        Tuple tags = tagRows(experiment, drafts);
+        return pool.withTransaction(conn -> conn.preparedQuery(UPSERT_TRACES).execute(traces)
+                        .chain(() -> conn.preparedQuery(UPSERT_SPANS).execute(spans))
+                        .chain(() -> execIfAny(conn, UPSERT_METADATA, metadata))
+                        .chain(() -> conn.preparedQuery(UPSERT_TAGS).execute(tags)))
+                .onFailure(Sql::isRetryable).retry().atMost(3)
+                .replaceWithVoid();
+    }
+
+    private static Uni<?> execIfAny(SqlConnection conn, String sql, Tuple rows) {
+        Object[] first = (Object[]) rows.getValue(0);
+        return first.length == 0 ? Uni.createFrom().voidItem() : conn.preparedQuery(sql).execute(rows);
+    }
+
+    private static Tuple traceRows(Experiment experiment, List<TraceDraft> drafts) {
+        int n = drafts.size();
+        String[] ids = new String[n];
+        Long[] exp = new Long[n];
+        String[] crid = new String[n];
+        Short[] cridRank = new Short[n];
+        String[] session = new String[n];
+        Short[] sessionRank = new Short[n];
+        String[] user = new String[n];
+        Short[] userRank = new Short[n];
+        Long[] start = new Long[n];
+        Long[] end = new Long[n];
+        String[] state = new String[n];
+        Boolean[] hasRoot = new Boolean[n];
+        String[] reqPreview = new String[n];
+        String[] respPreview = new String[n];
+        long experimentId = Long.parseLong(experiment.experimentId());
+        for (int i = 0; i < n; i++) {
+            TraceDraft d = drafts.get(i);
+            ids[i] = d.traceId();
+            exp[i] = experimentId;
+            crid[i] = Sql.text(d.value(TraceDraft.Field.CLIENT_REQUEST_ID));
+            cridRank[i] = d.rank(TraceDraft.Field.CLIENT_REQUEST_ID);
+            session[i] = Sql.text(d.value(TraceDraft.Field.SESSION));
+            sessionRank[i] = d.rank(TraceDraft.Field.SESSION);
+            user[i] = Sql.text(d.value(TraceDraft.Field.USER));
+            userRank[i] = d.rank(TraceDraft.Field.USER);
+            start[i] = d.requestTimeMs();
+            end[i] = d.endTimeMs();
+            state[i] = d.state().name();
+            hasRoot[i] = d.hasRoot();
+            reqPreview[i] = Sql.text(d.value(TraceDraft.Field.REQUEST_PREVIEW));
+            respPreview[i] = Sql.text(d.value(TraceDraft.Field.RESPONSE_PREVIEW));
+        }
+        return Tuple.from(new Object[] {ids, exp, crid, cridRank, session, sessionRank, user, userRank,
+                start, end, state, hasRoot, reqPreview, respPreview});
+    }
+
+    private static Tuple spanRows(List<TraceDraft> drafts) {
+        int n = 0;
+        for (TraceDraft d : drafts) {
+            n += d.spans().size();
+        }
+        String[] traceIds = new String[n];
+        String[] spanIds = new String[n];
+        String[] parents = new String[n];
+        String[] names = new String[n];
+        String[] types = new String[n];
+        String[] statuses = new String[n];
+        Long[] starts = new Long[n];
+        Long[] ends = new Long[n];
+        String[] contents = new String[n];
+        int i = 0;
+        for (TraceDraft d : drafts) {
+            for (SpanRecord s : d.spans()) {
+                traceIds[i] = s.traceId();
+                spanIds[i] = s.spanId();
+                parents[i] = s.parentSpanId();
+                names[i] = Sql.text(s.name());
+                types[i] = Sql.text(s.spanType());
+                statuses[i] = s.status();
+                starts[i] = s.startTimeNanos();
+                ends[i] = s.endTimeNanos();
+                contents[i] = s.content();
+                i++;
+            }
+        }
+        return Tuple.from(new Object[] {traceIds, spanIds, parents, names, types, statuses, starts, ends, contents});
+    }
+
+    private static Tuple metadataRows(List<TraceDraft> drafts) {
+        KeyValueRows rows = new KeyValueRows();
+        for (TraceDraft d : drafts) {
+            d.metadata().forEach((k, v) -> rows.add(d.traceId(), k, v.value(), v.rank()));
+        }
+        return rows.tuple();
+    }
+
+    /** The draft's tags plus the server-owned location tags MLflow clients rely on. */
+    private static Tuple tagRows(Experiment experiment, List<TraceDraft> drafts) {
+        KeyValueRows rows = new KeyValueRows();
+        for (TraceDraft d : drafts) {
+            d.tags().forEach((k, v) -> {
+                if (!k.equals(TraceTagKeys.ARTIFACT_LOCATION) && !k.equals(TraceTagKeys.SPANS_LOCATION)) {
+                    rows.add(d.traceId(), k, v.value(), v.rank());
+                }
+            });
+            rows.add(d.traceId(), TraceTagKeys.ARTIFACT_LOCATION,
+                    artifactLocation(experiment, d.traceId()), Rank.EXPLICIT);
+            rows.add(d.traceId(), TraceTagKeys.SPANS_LOCATION, TraceTagKeys.SPANS_LOCATION_TRACKING_STORE,
+                    Rank.EXPLICIT);
+        }
+        return rows.tuple();
+    }
+
+    static String artifactLocation(Experiment experiment, String traceId) {
+        String root = experiment.artifactLocation();
+        if (root.endsWith("/")) {
+            root = root.substring(0, root.length() - 1);
+        }
+        return root + "/traces/" + traceId + "/artifacts";
+    }
+
+    /** Column arrays for (trace_id, key, value, rank) upserts. */
+    private static final class KeyValueRows {
+        private final List<String> traceIds = new ArrayList<>();
+        private final List<String> keys = new ArrayList<>();
+        private final List<String> values = new ArrayList<>();
+        private final List<Short> ranks = new ArrayList<>();
+
+        void add(String traceId, String key, String value, short rank) {
+            traceIds.add(traceId);
+            keys.add(Sql.text(key));
+            values.add(Sql.text(value));
+            ranks.add(rank);
+        }
+
+        Tuple tuple() {
+            return Tuple.from(new Object[] {traceIds.toArray(String[]::new), keys.toArray(String[]::new),
+                    values.toArray(String[]::new), ranks.toArray(Short[]::new)});
+        }
+    }
+
+    @Override
+    public Uni<List<StoredTrace>> getTraces(List<String> traceIds) {
+        if (traceIds.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        Tuple ids = Tuple.of(traceIds.toArray(String[]::new));
+        return pool.withConnection(conn -> conn.preparedQuery(SELECT_TRACES).execute(ids)
+                .chain(traceRows -> conn.preparedQuery(
+                                "SELECT trace_id, key, value FROM trace_metadata WHERE trace_id = ANY($1)")
+                        .execute(ids)
+                        .chain(metaRows -> conn.preparedQuery(
+                                        "SELECT trace_id, key, value FROM trace_tags WHERE trace_id = ANY($1)")
+                                .execute(ids)
+                                .map(tagRows -> {
+                                    Map<String, Map<String, String>> meta = group(metaRows);
+                                    Map<String, Map<String, String>> tags = group(tagRows);
+                                    List<StoredTrace> out = new ArrayList<>();
+                                    for (Row r : traceRows) {
+                                        out.add(toStored(r, meta, tags));
+                                    }
+                                    return out;
+                                }))));
+    }
+
+    private static Map<String, Map<String, String>> group(Iterable<Row> rows) {
+        Map<String, Map<String, String>> out = new HashMap<>();
+        for (Row r : rows) {
+            out.computeIfAbsent(r.getString(0), k -> new LinkedHashMap<>()).put(r.getString(1), r.getString(2));
+        }
+        return out;
+    }
+
+    private static StoredTrace toStored(Row r, Map<String, Map<String, String>> meta,
+                                        Map<String, Map<String, String>> tags) {
+        String traceId = r.getString("trace_id");
+        Map<String, String> metadata = new LinkedHashMap<>(meta.getOrDefault(traceId, Map.of()));
+        if (r.getString("session_id") != null) {
+            metadata.put(TraceMetadataKeys.TRACE_SESSION, r.getString("session_id"));
+        }
+        if (r.getString("user_id") != null) {
+            metadata.put(TraceMetadataKeys.TRACE_USER, r.getString("user_id"));
+        }
+        long start = r.getLong("request_time");
+        Long end = r.getLong("end_time");
+        TraceInfo info = new TraceInfo(
+                traceId,
+                r.getString("client_request_id"),
+                Long.toString(r.getLong("experiment_id")),
+                start,
+                end == null ? null : Math.max(0, end - start),
+                TraceState.parse(r.getString("state")),
+                r.getString("request_preview"),
+                r.getString("response_preview"),
+                metadata,
+                tags.getOrDefault(traceId, Map.of()),
+                List.of());
+        return new StoredTrace(info, r.getBoolean("has_root"));
+    }
+
+    @Override
+    public Uni<Map<String, List<String>>> getSpans(List<String> traceIds) {
+        if (traceIds.isEmpty()) {
+            return Uni.createFrom().item(Map.of());
+        }
+        return pool.preparedQuery("""
+                        SELECT trace_id, content FROM spans WHERE trace_id = ANY($1)
+                        ORDER BY trace_id, start_time_ns, span_id
+                        """)
+                .execute(Tuple.of(traceIds.toArray(String[]::new)))
+                .map(rows -> {
+                    Map<String, List<String>> out = new LinkedHashMap<>();
+                    for (Row r : rows) {
+                        out.computeIfAbsent(r.getString(0), k -> new ArrayList<>()).add(r.getString(1));
+                    }
+                    return out;
+                });
+    }
+}

@@ -1,0 +1,34 @@
+package io.tracebridge.store;
+
+import io.smallrye.mutiny.Uni;
+import io.tracebridge.mapping.TraceDraft;
+import io.tracebridge.model.Experiment;
+import io.tracebridge.model.TraceInfo;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Trace storage.
+ *
+ * <p>Guarantees of {@link #write}: all drafts of one call are stored in one transaction, and the
+ * returned {@code Uni} completes only after it committed; it fails otherwise and nothing is
+ * stored. Writing is idempotent: spans are keyed by (trace_id, span_id), and writing the same
+ * drafts again leaves every row as it was. Batches of one trace may arrive in any order and
+ * concurrently; trace rows are locked in trace-ID order, so concurrent writers neither lose
+ * updates nor deadlock (a deadlock reported by the database is retried).
+ */
+public interface TraceStore {
+
+    /** A stored trace's info and whether its root span has arrived. */
+    record StoredTrace(TraceInfo info, boolean complete) {
+    }
+
+    Uni<Void> write(Experiment experiment, List<TraceDraft> drafts);
+
+    /** The traces found among {@code traceIds}, in no particular order; missing IDs are skipped. */
+    Uni<List<StoredTrace>> getTraces(List<String> traceIds);
+
+    /** Span documents (OTel proto-JSON) per trace ID, each list ordered by start time. */
+    Uni<Map<String, List<String>>> getSpans(List<String> traceIds);
+}
