@@ -4,7 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-java.sh
-command -v unzip >/dev/null 2>&1 || { [ "$(id -u)" = "0" ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq unzip >&2; } || true
 bash scripts/ensure-postgres.sh "${TRACEBRIDGE_DB_NAME:-tracebridge}"
 ./mvnw -B -q package -DskipTests
 exec java ${JAVA_OPTS:--Xmx384m} "$@" -jar target/quarkus-app/quarkus-run.jar

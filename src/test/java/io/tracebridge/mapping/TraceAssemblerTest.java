@@ -1,0 +1,120 @@
+package io.tracebridge.mapping;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
+import io.tracebridge.model.TraceState;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+/** Mapping rules of contract §3.4 and §8.2, without a database. */
+class TraceAssemblerTest {
+    static final String TRACE = "0af7651916cd43dd8448eb211c80319c";
+
+    @Test
+    void precedenceWithinOneRequest() {
+        Span child = span("00000000000000a2", "00000000000000a1", "child",
+                kv("session.id", "child-session"), kv("mlflow.trace.user", "child-user"),
+                kv("mlflow.clientRequestId", "child-req"));
+        Span root = span("00000000000000a1", null, "root",
+                kv("gen_ai.conversation.id", "root-conv"), kv("user.id", "root-user"),
+                kv("mlflow.trace.client_request_id", "\"root-req\""),
+                kv("mlflow.traceTag.service.name", "from-root"), kv("mlflow.traceMetadata.environment", "staging"),
+                kv("mlflow.source.type", "\"PROD\""));
+        ExportTraceServiceRequest req = request(List.of(kv("service.name", "from-resource"),
+                kv("telemetry.sdk.name", "opentelemetry"), kv("mlflow.internal", "x")), child, root);
+
+        TraceAssembler.Result result = new TraceAssembler().assemble(req);
+
+        assertThat(result.drafts()).hasSize(1);
+        TraceDraft d = result.drafts().get(0);
+        assertThat(d.traceId()).isEqualTo("tr-" + TRACE);
+        // The root span beats a child even with a lower-precedence key; values are JSON-unwrapped.
+        assertThat(d.value(TraceDraft.Field.SESSION)).isEqualTo("root-conv");
+        assertThat(d.value(TraceDraft.Field.USER)).isEqualTo("root-user");
+        assertThat(d.value(TraceDraft.Field.CLIENT_REQUEST_ID)).isEqualTo("root-req");
+        assertThat(d.rank(TraceDraft.Field.SESSION)).isEqualTo(Rank.ROOT_SPAN);
+        assertThat(d.tags().get("service.name").value()).isEqualTo("from-root");
+        assertThat(d.tags()).doesNotContainKeys("telemetry.sdk.name", "mlflow.internal");
+        assertThat(d.tags().get("mlflow.traceName").value()).isEqualTo("root");
+        assertThat(d.metadata().get("environment").value()).isEqualTo("staging");
+        assertThat(d.metadata().get("mlflow.source.type").value()).isEqualTo("PROD");
+        assertThat(d.state()).isEqualTo(TraceState.OK);
+    }
+
+    @Test
+    void precedenceAmongNonRootSpansAndExplicitTraceName() {
+        Span a = span("00000000000000b2", "00000000000000b1", "a", kv("langfuse.session.id", "lf"));
+        Span b = span("00000000000000b3", "00000000000000b1", "b", kv("session.id", "otel"));
+        Span c = span("00000000000000b4", "00000000000000b1", "c", kv("mlflow.trace.session", "mlflow"));
+        TraceDraft d = new TraceAssembler().assemble(request(List.of(), a, b, c)).drafts().get(0);
+        assertThat(d.value(TraceDraft.Field.SESSION)).isEqualTo("mlflow");
+        assertThat(d.rank(TraceDraft.Field.SESSION)).isEqualTo(Rank.OTHER_SPAN);
+        assertThat(d.state()).isEqualTo(TraceState.IN_PROGRESS);
+        assertThat(d.tags()).doesNotContainKey("mlflow.traceName");
+
+        Span root = span("00000000000000b1", null, "span-name", kv("mlflow.traceTag.mlflow.traceName", "\"explicit\""));
+        TraceDraft r = new TraceAssembler().assemble(request(List.of(), root)).drafts().get(0);
+        assertThat(r.tags().get("mlflow.traceName").value()).isEqualTo("explicit");
+    }
+
+    @Test
+    void previewsAreTruncatedTo1000Characters() {
+        String big = "x".repeat(1500);
+        Span root = span("00000000000000c1", null, "root", kv("mlflow.spanInputs", big));
+        TraceDraft d = new TraceAssembler().assemble(request(List.of(), root)).drafts().get(0);
+        assertThat(d.value(TraceDraft.Field.REQUEST_PREVIEW)).hasSize(1000).endsWith("...");
+    }
+
+    @Test
+    void errorRootAndSpanTypes() {
+        Span root = span("00000000000000d1", null, "root").toBuilder()
+                .setStatus(Status.newBuilder().setCode(Status.StatusCode.STATUS_CODE_ERROR)).build();
+        Span llm = span("00000000000000d2", "00000000000000d1", "llm", kv("gen_ai.operation.name", "chat"));
+        Span typed = span("00000000000000d3", "00000000000000d1", "t", kv("mlflow.spanType", "\"RETRIEVER\""),
+                kv("gen_ai.operation.name", "chat"));
+        TraceDraft d = new TraceAssembler().assemble(request(List.of(), root, llm, typed)).drafts().get(0);
+        assertThat(d.state()).isEqualTo(TraceState.ERROR);
+        assertThat(d.spans()).extracting(SpanRecord::spanType).containsExactly("UNKNOWN", "CHAT_MODEL", "RETRIEVER");
+        assertThat(d.spans()).extracting(SpanRecord::status).containsExactly("ERROR", "UNSET", "UNSET");
+        // A derived type is written into the stored span the way the MLflow SDK writes it.
+        assertThat(d.spans().stream().filter(s -> s.name().equals("llm")).findFirst().orElseThrow().content())
+                .contains("{\"key\":\"mlflow.spanType\",\"value\":{\"string_value\":\"\\\"CHAT_MODEL\\\"\"}}");
+    }
+
+    @Test
+    void overlongIdentifiersAreIgnored() {
+        Span root = span("00000000000000e1", null, "root", kv("session.id", "s".repeat(300)));
+        TraceDraft d = new TraceAssembler().assemble(request(List.of(), root)).drafts().get(0);
+        assertThat(d.value(TraceDraft.Field.SESSION)).isNull();
+    }
+
+    static ExportTraceServiceRequest request(List<KeyValue> resource, Span... spans) {
+        return ExportTraceServiceRequest.newBuilder().addResourceSpans(ResourceSpans.newBuilder()
+                .setResource(Resource.newBuilder().addAllAttributes(resource))
+                .addScopeSpans(ScopeSpans.newBuilder().addAllSpans(List.of(spans)))).build();
+    }
+
+    static Span span(String id, String parent, String name, KeyValue... attrs) {
+        Span.Builder b = Span.newBuilder().setTraceId(ByteString.fromHex(TRACE)).setSpanId(ByteString.fromHex(id))
+                .setName(name).setStartTimeUnixNano(1_000_000_000L).setEndTimeUnixNano(2_000_000_000L)
+                .addAllAttributes(List.of(attrs));
+        if (parent != null) {
+            b.setParentSpanId(ByteString.fromHex(parent));
+        }
+        return b.build();
+    }
+
+    static KeyValue kv(String k, String v) {
+        return KeyValue.newBuilder().setKey(k).setValue(AnyValue.newBuilder().setStringValue(v)).build();
+    }
+}
