@@ -3,8 +3,7 @@ package io.tracebridge.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.tracebridge.model.ErrorCode;
 import io.tracebridge.model.MlflowException;
-import io.vertx.core.VertxException;
-import io.vertx.pgclient.PgException;
+import io.tracebridge.store.StoreFailures;
 import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.WebApplicationException;
@@ -13,7 +12,6 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
-import java.net.ConnectException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -81,28 +79,11 @@ public class ErrorMapper {
 
     @ServerExceptionMapper
     public Response unexpected(Throwable t) {
-        if (isDatabaseUnavailable(t)) {
+        if (StoreFailures.isUnavailable(t)) {
             LOG.warnf("Database unavailable: %s", t.toString());
             return response(ErrorCode.TEMPORARILY_UNAVAILABLE, "The trace store is temporarily unavailable; retry later");
         }
         LOG.error("Unexpected error while handling a request", t);
         return response(ErrorCode.INTERNAL_ERROR, "Internal error; see the server log");
-    }
-
-    static boolean isDatabaseUnavailable(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof ConnectException || c instanceof java.nio.channels.ClosedChannelException) {
-                return true;
-            }
-            if (c instanceof PgException pg && pg.getSqlState() != null
-                    && (pg.getSqlState().startsWith("08") || pg.getSqlState().startsWith("57P"))) {
-                return true;
-            }
-            if (c instanceof VertxException v && v.getMessage() != null
-                    && (v.getMessage().contains("Connection") || v.getMessage().contains("closed"))) {
-                return true;
-            }
-        }
-        return false;
     }
 }

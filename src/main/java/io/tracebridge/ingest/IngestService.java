@@ -3,20 +3,28 @@ package io.tracebridge.ingest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.tracebridge.mapping.Rejection;
 import io.tracebridge.mapping.TraceAssembler;
 import io.tracebridge.model.MlflowException;
+import io.tracebridge.ops.IngestMetrics;
+import io.tracebridge.ops.IngestMetrics.Transport;
+import io.tracebridge.ops.TracebridgeConfig;
+import io.tracebridge.store.StoreFailures;
 import io.tracebridge.store.TraceStore;
 import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
- * The one ingest path behind both OTLP edges: resolve the experiment, decode and map on a worker
- * thread, write in one transaction. The returned {@code Uni} completes only after the commit.
+ * The one ingest path behind both OTLP edges: bound the work in flight, resolve the experiment,
+ * decode and map on a worker thread, write in one transaction. The returned {@code Uni}
+ * completes only after the commit; it fails with an {@link OtlpException} otherwise.
  */
 @ApplicationScoped
 public class IngestService {
@@ -24,35 +32,63 @@ public class IngestService {
 
     private final ExperimentResolver experiments;
     private final TraceStore store;
-    private final TraceAssembler assembler = new TraceAssembler();
+    private final IngestMetrics metrics;
+    private final TraceAssembler assembler;
+    private final InFlightLimiter limiter;
 
-    public IngestService(ExperimentResolver experiments, TraceStore store) {
+    public IngestService(ExperimentResolver experiments, TraceStore store, IngestMetrics metrics,
+                         TracebridgeConfig config) {
         this.experiments = experiments;
         this.store = store;
+        this.metrics = metrics;
+        this.assembler = new TraceAssembler(config.ingest().maxSpansPerRequest(),
+                config.ingest().maxAttributeValueChars());
+        this.limiter = new InFlightLimiter(config.ingest().maxInFlightRequests());
     }
 
     /**
      * @param experimentHeader value of {@code x-mlflow-experiment-id}, or null
      * @param decode           produces the request; may throw {@link OtlpException}
      */
-    public Uni<IngestResult> ingest(String experimentHeader, Supplier<ExportTraceServiceRequest> decode) {
+    public Uni<IngestResult> ingest(Transport transport, String experimentHeader,
+                                    Supplier<ExportTraceServiceRequest> decode) {
+        long start = System.nanoTime();
+        if (!limiter.tryAcquire()) {
+            metrics.request(transport, "overloaded", start);
+            return Uni.createFrom().failure(new OtlpException(OtlpException.Kind.UNAVAILABLE,
+                    "Tracebridge is processing its maximum of concurrent OTLP requests; retry later"));
+        }
+        AtomicInteger decodedSpans = new AtomicInteger();
         return experiments.resolve(experimentHeader)
                 .emitOn(Infrastructure.getDefaultWorkerPool())
                 .chain(experiment -> {
                     TraceAssembler.Result result = assembler.assemble(decode.get());
+                    decodedSpans.set(result.spanCount());
+                    metrics.received(transport, result.spanCount() + result.rejectedCount());
+                    metrics.truncated(transport, result.truncatedValues());
+                    result.rejected().forEach((reason, n) -> metrics.rejected(transport, reason.code(), n));
                     return store.write(experiment, result.drafts())
                             .replaceWith(() -> new IngestResult(result.spanCount(), result.rejectedCount(),
                                     rejectionMessage(result.rejected())));
                 })
-                .onFailure(t -> !(t instanceof OtlpException)).transform(IngestService::classify);
+                .onFailure(t -> !(t instanceof OtlpException)).transform(IngestService::classify)
+                .onTermination().invoke((result, failure, cancelled) -> {
+                    limiter.release();
+                    if (result != null) {
+                        metrics.stored(transport, result.acceptedSpans());
+                        metrics.request(transport, result.rejectedSpans() > 0 ? "partial" : "success", start);
+                    } else {
+                        String outcome = failure instanceof OtlpException o
+                                ? o.kind().name().toLowerCase(Locale.ROOT) : "cancelled";
+                        metrics.rejected(transport, outcome, decodedSpans.get());
+                        metrics.request(transport, outcome, start);
+                    }
+                });
     }
 
-    private static String rejectionMessage(Map<String, Integer> rejected) {
-        if (rejected.isEmpty()) {
-            return "";
-        }
+    private static String rejectionMessage(Map<Rejection, Integer> rejected) {
         return rejected.entrySet().stream()
-                .map(e -> e.getValue() + " span(s) rejected: " + e.getKey())
+                .map(e -> e.getValue() + " span(s) rejected: " + e.getKey().message())
                 .collect(Collectors.joining("; "));
     }
 
@@ -65,13 +101,16 @@ public class IngestService {
         if (t instanceof MlflowException m) {
             return new OtlpException(OtlpException.Kind.BAD_REQUEST, m.getMessage());
         }
-        if (t instanceof PgException pg && pg.getSqlState() != null
-                && (pg.getSqlState().startsWith("22") || pg.getSqlState().startsWith("23"))) {
+        if (StoreFailures.isDataError(t) && t instanceof PgException pg) {
             LOG.warnf("OTLP batch rejected by the database: SQLSTATE %s %s", pg.getSqlState(), pg.getErrorMessage());
             return new OtlpException(OtlpException.Kind.BAD_REQUEST,
                     "The batch contains data the store cannot accept (SQLSTATE " + pg.getSqlState() + ")");
         }
-        LOG.warnf("OTLP batch not stored, answering retryable: %s", t.toString());
+        if (StoreFailures.isUnavailable(t)) {
+            LOG.warnf("OTLP batch not stored, database unavailable; answering retryable: %s", t.toString());
+        } else {
+            LOG.error("OTLP batch not stored after an unexpected error; answering retryable", t);
+        }
         return new OtlpException(OtlpException.Kind.UNAVAILABLE,
                 "Trace storage is temporarily unavailable; retry later");
     }

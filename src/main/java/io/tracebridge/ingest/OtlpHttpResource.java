@@ -5,6 +5,7 @@ import com.google.rpc.Status;
 import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.smallrye.mutiny.Uni;
+import io.tracebridge.ops.IngestMetrics;
 import io.tracebridge.ops.TracebridgeConfig;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
@@ -43,7 +44,7 @@ public class OtlpHttpResource {
                     OtlpException.Kind.UNSUPPORTED_MEDIA_TYPE, "Unsupported Content-Type: " + contentType
                     + ". Expected application/x-protobuf or application/json")));
         }
-        return ingest.ingest(experimentId, () -> decoder.decode(body == null ? new byte[0] : body, encoding, contentEncoding))
+        return ingest.ingest(IngestMetrics.Transport.HTTP, experimentId, () -> decoder.decode(body == null ? new byte[0] : body, encoding, contentEncoding))
                 .map(result -> success(encoding, result))
                 .onFailure(OtlpException.class).recoverWithItem(t -> error(encoding, (OtlpException) t));
     }

@@ -12,9 +12,9 @@ import io.tracebridge.model.TraceIds;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,19 +26,31 @@ import java.util.TreeMap;
  * stored JSON. Pure logic: no I/O. Spans it cannot accept are counted with a reason.
  */
 public final class TraceAssembler {
+    /** Generous limits for callers that do not configure any. */
+    public static final int DEFAULT_MAX_SPANS = 20_000;
+    public static final int DEFAULT_MAX_ATTRIBUTE_CHARS = 131_072;
+
     private final List<AttributeConvention> conventions;
     private final ResourceTagConvention resourceTags = new ResourceTagConvention();
+    private final int maxSpans;
+    private final AttributeLimiter attributeLimiter;
 
     public TraceAssembler() {
-        this(Conventions.SPAN_CONVENTIONS);
+        this(DEFAULT_MAX_SPANS, DEFAULT_MAX_ATTRIBUTE_CHARS);
     }
 
-    public TraceAssembler(List<AttributeConvention> conventions) {
-        this.conventions = conventions;
+    public TraceAssembler(int maxSpans, int maxAttributeChars) {
+        this.conventions = Conventions.SPAN_CONVENTIONS;
+        this.maxSpans = maxSpans;
+        this.attributeLimiter = new AttributeLimiter(maxAttributeChars);
     }
 
-    /** Drafts sorted by trace ID (the store locks trace rows in this order) and rejections. */
-    public record Result(List<TraceDraft> drafts, int spanCount, Map<String, Integer> rejected) {
+    /**
+     * Drafts sorted by trace ID (the store locks trace rows in this order), how many spans were
+     * accepted and rejected (by reason), and how many attribute values were truncated.
+     */
+    public record Result(List<TraceDraft> drafts, int spanCount, Map<Rejection, Integer> rejected,
+                         int truncatedValues) {
         public int rejectedCount() {
             int n = 0;
             for (int c : rejected.values()) {
@@ -50,19 +62,23 @@ public final class TraceAssembler {
 
     public Result assemble(ExportTraceServiceRequest request) {
         Map<String, TraceDraft> drafts = new TreeMap<>();
-        Map<String, Integer> rejected = new LinkedHashMap<>();
+        Map<Rejection, Integer> rejected = new EnumMap<>(Rejection.class);
         Map<TraceDraft, Set<List<KeyValue>>> resourcesApplied = new HashMap<>();
         int order = 0;
         int accepted = 0;
+        int truncated = 0;
         for (ResourceSpans rs : request.getResourceSpansList()) {
             List<KeyValue> resource = rs.getResource().getAttributesList();
             for (ScopeSpans ss : rs.getScopeSpansList()) {
-                for (Span span : ss.getSpansList()) {
-                    String problem = validate(span);
+                for (Span incoming : ss.getSpansList()) {
+                    Rejection problem = accepted >= maxSpans ? Rejection.TOO_MANY_SPANS : validate(incoming);
                     if (problem != null) {
                         rejected.merge(problem, 1, Integer::sum);
                         continue;
                     }
+                    AttributeLimiter.Limited limited = attributeLimiter.limit(incoming);
+                    truncated += limited.truncatedValues();
+                    Span span = limited.span();
                     byte[] otelTraceId = span.getTraceId().toByteArray();
                     String traceId = TraceIds.mlflowTraceId(otelTraceId);
                     TraceDraft draft = drafts.computeIfAbsent(traceId, id -> new TraceDraft(id, otelTraceId));
@@ -79,22 +95,22 @@ public final class TraceAssembler {
                 }
             }
         }
-        return new Result(new ArrayList<>(drafts.values()), accepted, rejected);
+        return new Result(new ArrayList<>(drafts.values()), accepted, rejected, truncated);
     }
 
-    /** Null when the span can be stored; otherwise the reason, phrased for the OTLP response. */
-    static String validate(Span span) {
+    /** Null when the span can be stored; otherwise why not. */
+    static Rejection validate(Span span) {
         byte[] traceId = span.getTraceId().toByteArray();
         if (traceId.length != 16 || TraceIds.allZero(traceId)) {
-            return "invalid trace_id (must be 16 bytes, not all zero)";
+            return Rejection.INVALID_TRACE_ID;
         }
         byte[] spanId = span.getSpanId().toByteArray();
         if (spanId.length != 8 || TraceIds.allZero(spanId)) {
-            return "invalid span_id (must be 8 bytes, not all zero)";
+            return Rejection.INVALID_SPAN_ID;
         }
         int parentLength = span.getParentSpanId().size();
         if (parentLength != 0 && parentLength != 8) {
-            return "invalid parent_span_id (must be empty or 8 bytes)";
+            return Rejection.INVALID_PARENT_SPAN_ID;
         }
         return null;
     }

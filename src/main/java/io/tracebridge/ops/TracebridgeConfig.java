@@ -35,5 +35,20 @@ public interface TracebridgeConfig {
         /** Largest OTLP body after decompression; larger bodies are refused (gzip-bomb guard). */
         @WithDefault("16777216")
         long maxDecompressedBytes();
+
+        /** Spans beyond this many in one request are rejected (reported as partial success). */
+        @WithDefault("20000")
+        int maxSpansPerRequest();
+
+        /**
+         * Longest string attribute value kept, in characters; longer values are cut and end with
+         * a visible marker, and the truncation is counted.
+         */
+        @WithDefault("131072")
+        int maxAttributeValueChars();
+
+        /** OTLP requests processed at once; more are answered 503 / UNAVAILABLE so exporters retry. */
+        @WithDefault("64")
+        int maxInFlightRequests();
     }
 }

@@ -251,10 +251,10 @@ public class PgTraceStore implements TraceStore {
         Tuple ids = Tuple.of(traceIds.toArray(String[]::new));
         return pool.withConnection(conn -> conn.preparedQuery(SELECT_TRACES).execute(ids)
                 .chain(traceRows -> conn.preparedQuery(
-                                "SELECT trace_id, key, value FROM trace_metadata WHERE trace_id = ANY($1)")
+                                "SELECT trace_id, key, value FROM trace_metadata WHERE trace_id = ANY($1) ORDER BY trace_id, key")
                         .execute(ids)
                         .chain(metaRows -> conn.preparedQuery(
-                                        "SELECT trace_id, key, value FROM trace_tags WHERE trace_id = ANY($1)")
+                                        "SELECT trace_id, key, value FROM trace_tags WHERE trace_id = ANY($1) ORDER BY trace_id, key")
                                 .execute(ids)
                                 .map(tagRows -> {
                                     Map<String, Map<String, String>> meta = group(metaRows);
@@ -278,7 +278,7 @@ public class PgTraceStore implements TraceStore {
     private static StoredTrace toStored(Row r, Map<String, Map<String, String>> meta,
                                         Map<String, Map<String, String>> tags) {
         String traceId = r.getString("trace_id");
-        Map<String, String> metadata = new LinkedHashMap<>(meta.getOrDefault(traceId, Map.of()));
+        Map<String, String> metadata = new java.util.TreeMap<>(meta.getOrDefault(traceId, Map.of()));
         if (r.getString("session_id") != null) {
             metadata.put(TraceMetadataKeys.TRACE_SESSION, r.getString("session_id"));
         }

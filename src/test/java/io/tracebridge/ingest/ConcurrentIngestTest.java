@@ -7,8 +7,8 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
-import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.tracebridge.support.Db;
@@ -28,7 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Several exporters send spans of the same traces at once, each request touching every trace,
+ * Several exporters (HTTP and gRPC) send spans of the same traces at once, each request touching every trace,
  * so the writers contend for the same trace rows: nothing is lost, nothing is duplicated, and
  * no request fails.
  */
@@ -72,9 +72,11 @@ class ConcurrentIngestTest {
         ExecutorService pool = Executors.newFixedThreadPool(SENDERS);
         try {
             List<Future<Boolean>> results = new ArrayList<>();
-            for (List<SpanData> spans : perSender) {
+            for (int s = 0; s < SENDERS; s++) {
+                List<SpanData> spans = perSender.get(s);
+                boolean grpc = s % 2 == 1;
                 results.add(pool.submit(() -> {
-                    OtlpHttpSpanExporter exporter = Otel.httpExporter(exp, null);
+                    SpanExporter exporter = grpc ? Otel.grpcExporter(exp, "gzip") : Otel.httpExporter(exp, null);
                     boolean ok = true;
                     for (int from = 0; from < spans.size(); from += 20) {
                         ok &= Otel.send(exporter, spans.subList(from, Math.min(spans.size(), from + 20)));

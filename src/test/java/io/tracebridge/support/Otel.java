@@ -35,6 +35,31 @@ public final class Otel {
         return provider.get("tracebridge-test");
     }
 
+    public static String otlpGrpcEndpoint() {
+        return "http://localhost:" + org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getValue("quarkus.grpc.server.test-port", Integer.class);
+    }
+
+    public static io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter grpcExporter(String experimentId,
+                                                                                          String compression) {
+        var b = io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter.builder()
+                .setEndpoint(otlpGrpcEndpoint())
+                .setTimeout(20, TimeUnit.SECONDS);
+        if (experimentId != null) {
+            b.addHeader("x-mlflow-experiment-id", experimentId);
+        }
+        if (compression != null) {
+            b.setCompression(compression);
+        }
+        return b.build();
+    }
+
+    /** Sends one batch with any exporter and waits for the answer; true on success. */
+    public static boolean send(io.opentelemetry.sdk.trace.export.SpanExporter exporter, Collection<SpanData> batch) {
+        CompletableResultCode r = exporter.export(batch).join(30, TimeUnit.SECONDS);
+        return r.isDone() && r.isSuccess();
+    }
+
     public static OtlpHttpSpanExporter httpExporter(String experimentId, String compression) {
         OtlpHttpSpanExporterBuilder b = OtlpHttpSpanExporter.builder()
                 .setEndpoint(otlpHttpEndpoint())
@@ -48,9 +73,4 @@ public final class Otel {
         return b.build();
     }
 
-    /** Sends one batch and waits for the server's answer; true when it was a success. */
-    public static boolean send(OtlpHttpSpanExporter exporter, Collection<SpanData> batch) {
-        CompletableResultCode r = exporter.export(batch).join(30, TimeUnit.SECONDS);
-        return r.isDone() && r.isSuccess();
-    }
 }

@@ -1,0 +1,43 @@
+package io.tracebridge.store;
+
+import io.vertx.core.VertxException;
+import io.vertx.pgclient.PgException;
+
+import java.net.ConnectException;
+import java.nio.channels.ClosedChannelException;
+
+/** Classifies storage failures for both the REST API and the OTLP edges. */
+public final class StoreFailures {
+    private StoreFailures() {
+    }
+
+    /**
+     * True when the database is unreachable or refusing work for now (connection failures,
+     * shutdown, "not accepting connections", too many connections): the client should retry.
+     */
+    public static boolean isUnavailable(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof ConnectException || c instanceof ClosedChannelException) {
+                return true;
+            }
+            if (c instanceof PgException pg && pg.getSqlState() != null) {
+                String s = pg.getSqlState();
+                return s.startsWith("08") || s.startsWith("53") || s.startsWith("57P") || s.equals("55000");
+            }
+            if (c instanceof VertxException v && v.getMessage() != null
+                    && (v.getMessage().contains("Connection") || v.getMessage().contains("closed"))) {
+                return true;
+            }
+            if (c == c.getCause()) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    /** True for data errors (SQLSTATE classes 22 and 23): the same request will fail again. */
+    public static boolean isDataError(Throwable t) {
+        return t instanceof PgException pg && pg.getSqlState() != null
+                && (pg.getSqlState().startsWith("22") || pg.getSqlState().startsWith("23"));
+    }
+}
