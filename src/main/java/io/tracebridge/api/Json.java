@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.RawValue;
+import io.tracebridge.model.Assessment;
 import io.tracebridge.model.Experiment;
 import io.tracebridge.model.TraceInfo;
 
@@ -56,8 +57,54 @@ public final class Json {
         }
         n.put("state", t.state().name());
         stringMap(n.putObject("trace_metadata"), t.metadata());
-        n.putArray("assessments");
+        ArrayNode assessments = n.putArray("assessments");
+        for (Assessment a : t.assessments()) {
+            assessments.add(assessment(a));
+        }
         stringMap(n.putObject("tags"), t.tags());
+        return n;
+    }
+
+    /** Assessment as MLflow's {@code assessments.proto} JSON (contract §1.6). */
+    public static ObjectNode assessment(Assessment a) {
+        ObjectNode n = object();
+        n.put("assessment_id", a.assessmentId());
+        n.put("assessment_name", a.name());
+        n.put("trace_id", a.traceId());
+        if (a.spanId() != null) {
+            n.put("span_id", a.spanId());
+        }
+        ObjectNode source = n.putObject("source");
+        source.put("source_type", a.sourceType());
+        source.put("source_id", a.sourceId());
+        n.put("create_time", timestamp(a.createTimeMs()));
+        n.put("last_update_time", timestamp(a.lastUpdateTimeMs()));
+        if (a.kind() == Assessment.Kind.FEEDBACK) {
+            ObjectNode f = n.putObject("feedback");
+            if (a.valueJson() != null) {
+                f.putRawValue("value", new RawValue(a.valueJson()));
+            }
+            if (a.errorJson() != null) {
+                f.putRawValue("error", new RawValue(a.errorJson()));
+            }
+        } else {
+            ObjectNode e = n.putObject("expectation");
+            if (a.serializedFormat() != null) {
+                ObjectNode sv = e.putObject("serialized_value");
+                sv.put("serialization_format", a.serializedFormat());
+                sv.putRawValue("value", new RawValue(a.valueJson()));
+            } else if (a.valueJson() != null) {
+                e.putRawValue("value", new RawValue(a.valueJson()));
+            }
+        }
+        if (a.rationale() != null) {
+            n.put("rationale", a.rationale());
+        }
+        stringMap(n.putObject("metadata"), a.metadata());
+        if (a.overrides() != null) {
+            n.put("overrides", a.overrides());
+        }
+        n.put("valid", a.valid());
         return n;
     }
 

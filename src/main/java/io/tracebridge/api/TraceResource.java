@@ -5,7 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.tracebridge.model.MlflowException;
 import io.tracebridge.store.TraceStore;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tracebridge.search.TraceSearch;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -13,6 +17,7 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /** MLflow V3 trace read endpoints (contract §4.2). */
@@ -56,6 +61,46 @@ public class TraceResource {
             }
             return Uni.createFrom().voidItem().onItem().delayIt().by(INCOMPLETE_RETRY_DELAYS.get(attempt))
                     .chain(() -> loadComplete(traceId, partialOk, attempt + 1));
+        });
+    }
+
+    /** SearchTracesV3 (contract §4.2, §5). Locations (or legacy experiment_ids) scope the search. */
+    @POST
+    @Path("/search")
+    @Consumes(MediaType.WILDCARD)
+    public Uni<ObjectNode> search(String body) {
+        JsonNode req = Requests.body(body);
+        List<Long> experimentIds = new ArrayList<>();
+        for (JsonNode loc : Requests.field(req, "locations")) {
+            String type = Requests.text(loc, "type");
+            if (type != null && !type.equals("MLFLOW_EXPERIMENT")) {
+                throw MlflowException.invalid("Unsupported trace location type '" + type
+                        + "'. Only MLFLOW_EXPERIMENT is supported.");
+            }
+            experimentIds.add(Requests.experimentId(Requests.text(Requests.field(loc, "mlflow_experiment"), "experiment_id")));
+        }
+        for (JsonNode id : Requests.field(req, "experiment_ids")) {
+            experimentIds.add(Requests.experimentId(id.asText()));
+        }
+        List<String> orderBy = new ArrayList<>();
+        JsonNode ob = Requests.field(req, "order_by");
+        if (ob.isArray()) {
+            ob.forEach(o -> orderBy.add(o.asText()));
+        } else if (ob.isTextual()) {
+            orderBy.add(ob.asText());
+        }
+        TraceSearch search = TraceSearch.compile(experimentIds.stream().distinct().toList(),
+                Requests.text(req, "filter"), orderBy,
+                Requests.integer(Requests.text(req, "max_results"), "max_results"),
+                Requests.text(req, "page_token"));
+        return traces.search(search).map(page -> {
+            ObjectNode n = Json.object();
+            ArrayNode arr = n.putArray("traces");
+            page.traces().forEach(t -> arr.add(Json.traceInfo(t)));
+            if (page.nextPageToken() != null) {
+                n.put("next_page_token", page.nextPageToken());
+            }
+            return n;
         });
     }
 

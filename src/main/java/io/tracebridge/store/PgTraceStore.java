@@ -4,15 +4,20 @@ import io.smallrye.mutiny.Uni;
 import io.tracebridge.mapping.Rank;
 import io.tracebridge.mapping.SpanRecord;
 import io.tracebridge.mapping.TraceDraft;
+import io.tracebridge.model.Assessment;
 import io.tracebridge.model.Experiment;
+import io.tracebridge.model.MlflowException;
 import io.tracebridge.model.TraceInfo;
 import io.tracebridge.model.TraceMetadataKeys;
 import io.tracebridge.model.TraceState;
 import io.tracebridge.model.TraceTagKeys;
+import io.tracebridge.search.SqlQuery;
+import io.tracebridge.search.TraceSearch;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.ArrayList;
@@ -256,15 +261,58 @@ public class PgTraceStore implements TraceStore {
                         .chain(metaRows -> conn.preparedQuery(
                                         "SELECT trace_id, key, value FROM trace_tags WHERE trace_id = ANY($1) ORDER BY trace_id, key")
                                 .execute(ids)
-                                .map(tagRows -> {
-                                    Map<String, Map<String, String>> meta = group(metaRows);
-                                    Map<String, Map<String, String>> tags = group(tagRows);
-                                    List<StoredTrace> out = new ArrayList<>();
-                                    for (Row r : traceRows) {
-                                        out.add(toStored(r, meta, tags));
-                                    }
-                                    return out;
-                                }))));
+                                .chain(tagRows -> conn.preparedQuery("SELECT " + AssessmentRows.COLUMNS
+                                                + " FROM assessments WHERE trace_id = ANY($1) ORDER BY create_time, assessment_id")
+                                        .execute(ids)
+                                        .map(assessmentRows -> {
+                                            Map<String, Map<String, String>> meta = group(metaRows);
+                                            Map<String, Map<String, String>> tags = group(tagRows);
+                                            Map<String, List<Assessment>> assessments = new HashMap<>();
+                                            for (Row r : assessmentRows) {
+                                                Assessment a = AssessmentRows.fromRow(r);
+                                                assessments.computeIfAbsent(a.traceId(), k -> new ArrayList<>()).add(a);
+                                            }
+                                            List<StoredTrace> out = new ArrayList<>();
+                                            for (Row r : traceRows) {
+                                                out.add(toStored(r, meta, tags, assessments));
+                                            }
+                                            return out;
+                                        })))));
+    }
+
+    @Override
+    public Uni<SearchPage> search(TraceSearch search) {
+        SqlQuery q = search.query();
+        return pool.preparedQuery(q.sql()).execute(Tuple.from(q.params()))
+                .onFailure(StoreFailures::isDataError).transform(t -> MlflowException.invalid(
+                        "Invalid filter value: " + ((PgException) t).getErrorMessage()))
+                .chain(rows -> {
+                    List<String> ids = new ArrayList<>();
+                    List<Object> lastKeys = null;
+                    for (Row r : rows) {
+                        if (ids.size() == search.maxResults()) {
+                            break;
+                        }
+                        ids.add(r.getString(0));
+                        lastKeys = new ArrayList<>(q.sortKeyCount());
+                        for (int i = 1; i <= q.sortKeyCount(); i++) {
+                            lastKeys.add(r.getValue(i));
+                        }
+                    }
+                    String next = rows.size() > search.maxResults() ? search.nextPageToken(lastKeys) : null;
+                    return getTraces(ids).map(found -> {
+                        Map<String, StoredTrace> byId = new HashMap<>();
+                        found.forEach(st -> byId.put(st.info().traceId(), st));
+                        List<TraceInfo> ordered = new ArrayList<>(ids.size());
+                        for (String id : ids) {
+                            StoredTrace st = byId.get(id);
+                            if (st != null) {
+                                ordered.add(st.info());
+                            }
+                        }
+                        return new SearchPage(ordered, next);
+                    });
+                });
     }
 
     private static Map<String, Map<String, String>> group(Iterable<Row> rows) {
@@ -276,7 +324,8 @@ public class PgTraceStore implements TraceStore {
     }
 
     private static StoredTrace toStored(Row r, Map<String, Map<String, String>> meta,
-                                        Map<String, Map<String, String>> tags) {
+                                        Map<String, Map<String, String>> tags,
+                                        Map<String, List<Assessment>> assessments) {
         String traceId = r.getString("trace_id");
         Map<String, String> metadata = new java.util.TreeMap<>(meta.getOrDefault(traceId, Map.of()));
         if (r.getString("session_id") != null) {
@@ -298,7 +347,7 @@ public class PgTraceStore implements TraceStore {
                 r.getString("response_preview"),
                 metadata,
                 tags.getOrDefault(traceId, Map.of()),
-                List.of());
+                assessments.getOrDefault(traceId, List.of()));
         return new StoredTrace(info, r.getBoolean("has_root"));
     }
 

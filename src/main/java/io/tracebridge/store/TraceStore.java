@@ -4,6 +4,7 @@ import io.smallrye.mutiny.Uni;
 import io.tracebridge.mapping.TraceDraft;
 import io.tracebridge.model.Experiment;
 import io.tracebridge.model.TraceInfo;
+import io.tracebridge.search.TraceSearch;
 
 import java.util.List;
 import java.util.Map;
@@ -24,10 +25,17 @@ public interface TraceStore {
     record StoredTrace(TraceInfo info, boolean complete) {
     }
 
+    /** One page of search results, in order, and the token of the next page (null on the last). */
+    record SearchPage(List<TraceInfo> traces, String nextPageToken) {
+    }
+
     Uni<Void> write(Experiment experiment, List<TraceDraft> drafts);
 
     /** The traces found among {@code traceIds}, in no particular order; missing IDs are skipped. */
     Uni<List<StoredTrace>> getTraces(List<String> traceIds);
+
+    /** Runs a compiled search; a filter value the database rejects (e.g. a bad regex) is INVALID_PARAMETER_VALUE. */
+    Uni<SearchPage> search(TraceSearch search);
 
     /** Span documents (OTel proto-JSON) per trace ID, each list ordered by start time. */
     Uni<Map<String, List<String>>> getSpans(List<String> traceIds);

@@ -1,0 +1,402 @@
+package io.tracebridge.search;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.tracebridge.model.MlflowException;
+import io.tracebridge.model.TraceMetadataKeys;
+import io.tracebridge.model.TraceTagKeys;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Validates parsed filter clauses against MLflow's trace search keys (contract §5.2, decisions
+ * §8.1 and §8.8) and compiles them to SQL conditions on {@code traces t}. Every value is a bind
+ * parameter; keys become parameters too, never SQL text. All {@code span.*} clauses of one
+ * filter must hold for the same span (one correlated EXISTS).
+ */
+final class TraceFilterCompiler {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final Set<Comparator> STRING_OPS = EnumSet.of(Comparator.EQ, Comparator.NE,
+            Comparator.LIKE, Comparator.ILIKE, Comparator.RLIKE);
+    private static final Set<Comparator> LIST_OPS = EnumSet.of(Comparator.IN, Comparator.NOT_IN);
+    private static final Set<Comparator> NULL_OPS = EnumSet.of(Comparator.IS_NULL, Comparator.IS_NOT_NULL);
+    private static final Set<Comparator> NUMERIC_OPS = EnumSet.of(Comparator.EQ, Comparator.NE,
+            Comparator.LT, Comparator.LE, Comparator.GT, Comparator.GE);
+    private static final String VALID_ATTRIBUTES = "{'request_id', 'client_request_id', 'status', 'timestamp', "
+            + "'timestamp_ms', 'execution_time', 'execution_time_ms', 'end_time', 'end_time_ms', 'name', "
+            + "'run_id', 'prompt', 'text'}";
+
+    private final SqlParams params;
+    private final List<String> conditions = new ArrayList<>();
+    private final List<String> spanConditions = new ArrayList<>();
+
+    private TraceFilterCompiler(SqlParams params) {
+        this.params = params;
+    }
+
+    /** SQL conditions (to be AND-ed) for the filter string. */
+    static List<String> compile(String filter, SqlParams params) {
+        TraceFilterCompiler c = new TraceFilterCompiler(params);
+        for (Clause clause : FilterParser.parse(filter)) {
+            c.clause(clause);
+        }
+        if (!c.spanConditions.isEmpty()) {
+            c.conditions.add("EXISTS (SELECT 1 FROM spans s WHERE s.trace_id = t.trace_id AND "
+                    + String.join(" AND ", c.spanConditions) + ")");
+        }
+        return c.conditions;
+    }
+
+    private void clause(Clause c) {
+        String prefix = c.prefix() == null ? "attribute" : c.prefix().toLowerCase(Locale.ROOT);
+        switch (prefix) {
+            case "attribute", "attributes", "trace" -> attribute(c);
+            case "tag", "tags" -> conditions.add(tag(c, c.key()));
+            case "metadata", "request_metadata" -> conditions.add(metadata(c, c.key()));
+            case "span" -> span(c);
+            case "feedback" -> conditions.add(assessment(c, "FEEDBACK"));
+            case "expectation" -> conditions.add(assessment(c, "EXPECTATION"));
+            case "issue" -> issue(c);
+            default -> throw MlflowException.invalid("Invalid entity type '" + c.prefix() + "'. Valid values are "
+                    + "['attribute', 'attributes', 'trace', 'tag', 'tags', 'metadata', 'request_metadata', "
+                    + "'span', 'feedback', 'expectation', 'issue']");
+        }
+    }
+
+    private void attribute(Clause c) {
+        switch (c.key()) {
+            case "request_id" -> conditions.add(stringOrList(c, "t.trace_id"));
+            case "client_request_id" -> conditions.add(stringOrList(c, "t.client_request_id"));
+            case "status" -> conditions.add(stringOrList(c, "t.state"));
+            case "timestamp", "timestamp_ms" -> conditions.add(numeric(c, "t.request_time"));
+            case "execution_time", "execution_time_ms" -> conditions.add(numeric(c, "(t.end_time - t.request_time)"));
+            case "end_time", "end_time_ms" -> conditions.add(numeric(c, "COALESCE(t.end_time, t.request_time)"));
+            case "name" -> conditions.add(LIST_OPS.contains(c.comparator())
+                    ? "EXISTS (SELECT 1 FROM trace_tags g WHERE g.trace_id = t.trace_id AND g.key = "
+                    + params.text(TraceTagKeys.TRACE_NAME) + " AND " + listCondition(c, "g.value") + ")"
+                    : tag(c, TraceTagKeys.TRACE_NAME));
+            case "run_id" -> conditions.add(LIST_OPS.contains(c.comparator())
+                    ? "EXISTS (SELECT 1 FROM trace_metadata m WHERE m.trace_id = t.trace_id AND m.key = "
+                    + params.text(TraceMetadataKeys.SOURCE_RUN) + " AND " + listCondition(c, "m.value") + ")"
+                    : metadata(c, TraceMetadataKeys.SOURCE_RUN));
+            case "prompt" -> conditions.add(prompt(c));
+            case "text" -> {
+                requireOps(c, EnumSet.of(Comparator.LIKE, Comparator.ILIKE), "text");
+                conditions.add("EXISTS (SELECT 1 FROM spans s WHERE s.trace_id = t.trace_id AND "
+                        + stringCondition(c, "s.content") + ")");
+            }
+            default -> throw MlflowException.invalid("Invalid attribute key '" + c.key()
+                    + "' specified. Valid keys are '" + VALID_ATTRIBUTES + "'");
+        }
+    }
+
+    /** request_id, client_request_id, status: string comparators or a list. */
+    private String stringOrList(Clause c, String column) {
+        if (LIST_OPS.contains(c.comparator())) {
+            return listCondition(c, column);
+        }
+        requireOps(c, STRING_OPS, c.identifier());
+        return stringCondition(c, column);
+    }
+
+    private String listCondition(Clause c, String column) {
+        if (!(c.value() instanceof List<?>)) {
+            throw MlflowException.invalid("While parsing a list in the query, expected a non-empty list of string "
+                    + "values, but got " + c.value() + " for '" + c.identifier() + "'");
+        }
+        String p = params.add(c.listValue().toArray(String[]::new), "text[]");
+        return c.comparator() == Comparator.IN ? column + " = ANY(" + p + ")" : column + " <> ALL(" + p + ")";
+    }
+
+    private String stringCondition(Clause c, String column) {
+        String v = params.text(quotedString(c));
+        return switch (c.comparator()) {
+            case EQ -> column + " = " + v;
+            case NE -> column + " <> " + v;
+            case LIKE -> column + " LIKE " + v;
+            case ILIKE -> column + " ILIKE " + v;
+            case RLIKE -> column + " ~ " + v;
+            default -> throw new IllegalStateException(c.comparator().name());
+        };
+    }
+
+    private String numeric(Clause c, String column) {
+        if (LIST_OPS.contains(c.comparator())) {
+            throw MlflowException.invalid("Only attributes in {'name', 'status', 'request_id', 'run_id', "
+                    + "'client_request_id'} supports comparison with a list of quoted string values.");
+        }
+        requireOps(c, NUMERIC_OPS, c.identifier());
+        return column + " " + sqlOp(c.comparator()) + " " + number(c);
+    }
+
+    private String number(Clause c) {
+        BigDecimal n;
+        if (c.value() instanceof BigDecimal b) {
+            n = b;
+        } else {
+            try {
+                n = new BigDecimal(String.valueOf(c.value()).trim());
+            } catch (NumberFormatException e) {
+                throw MlflowException.invalid("Expected numeric value for '" + c.identifier() + "', got '"
+                        + c.value() + "'");
+            }
+        }
+        try {
+            return params.add(n.longValueExact(), "bigint");
+        } catch (ArithmeticException e) {
+            return params.add(n.doubleValue(), "float8");
+        }
+    }
+
+    /**
+     * Tag filter. For the reserved keys {@code mlflow.trace.user} and {@code mlflow.trace.session},
+     * a tag filter also matches the metadata value (decision §8.1).
+     */
+    private String tag(Clause c, String key) {
+        requireOps(c, union(STRING_OPS, NULL_OPS), "tag");
+        String k = params.text(key);
+        String exists = "EXISTS (SELECT 1 FROM trace_tags g WHERE g.trace_id = t.trace_id AND g.key = " + k;
+        String tagCond = c.comparator() == Comparator.IS_NULL ? "NOT " + exists + ")"
+                : c.comparator() == Comparator.IS_NOT_NULL ? exists + ")"
+                : exists + " AND " + indexedStringCondition(c, "g.value") + ")";
+        String column = contextColumn(key);
+        if (column == null) {
+            return tagCond;
+        }
+        String metaCond = metadataColumnCondition(c, column);
+        return c.comparator() == Comparator.IS_NULL
+                ? "(" + tagCond + " AND " + metaCond + ")"
+                : "(" + tagCond + " OR " + metaCond + ")";
+    }
+
+    private String metadata(Clause c, String key) {
+        requireOps(c, union(STRING_OPS, NULL_OPS), "metadata");
+        String column = contextColumn(key);
+        if (column != null) {
+            return metadataColumnCondition(c, column);
+        }
+        String exists = "EXISTS (SELECT 1 FROM trace_metadata m WHERE m.trace_id = t.trace_id AND m.key = "
+                + params.text(key);
+        return switch (c.comparator()) {
+            case IS_NULL -> "NOT " + exists + ")";
+            case IS_NOT_NULL -> exists + ")";
+            default -> exists + " AND " + indexedStringCondition(c, "m.value") + ")";
+        };
+    }
+
+    /** Session and user live in indexed columns of {@code traces}. */
+    private static String contextColumn(String key) {
+        if (TraceMetadataKeys.TRACE_SESSION.equals(key)) {
+            return "t.session_id";
+        }
+        if (TraceMetadataKeys.TRACE_USER.equals(key)) {
+            return "t.user_id";
+        }
+        return null;
+    }
+
+    private String metadataColumnCondition(Clause c, String column) {
+        return switch (c.comparator()) {
+            case IS_NULL -> column + " IS NULL";
+            case IS_NOT_NULL -> column + " IS NOT NULL";
+            default -> stringCondition(c, column);
+        };
+    }
+
+    /** Equality also compares the indexed 256-character prefix, so the (key, left(value, 256)) index applies. */
+    private String indexedStringCondition(Clause c, String column) {
+        if (c.comparator() == Comparator.EQ) {
+            String v = params.text(quotedString(c));
+            return "left(" + column + ", 256) = left(" + v + ", 256) AND " + column + " = " + v;
+        }
+        return stringCondition(c, column);
+    }
+
+    private void span(Clause c) {
+        String key = c.key();
+        if (key.equals("name") || key.equals("type") || key.equals("status")) {
+            String column = key.equals("name") ? "s.name" : key.equals("type") ? "s.span_type" : "s.status";
+            if (key.equals("status")) {
+                c = normalizeSpanStatus(c);
+            }
+            spanConditions.add(stringOrList(c, column));
+        } else if (key.equals("content")) {
+            requireOps(c, EnumSet.of(Comparator.LIKE, Comparator.ILIKE), "span.content");
+            spanConditions.add(stringCondition(c, "s.content"));
+        } else if (key.startsWith("attributes.") && key.length() > "attributes.".length()) {
+            spanConditions.add(spanAttribute(c, key.substring("attributes.".length())));
+        } else {
+            throw MlflowException.invalid("Invalid span attribute '" + key
+                    + "'. Supported attributes: name, status, type, attributes.<attribute_name>.");
+        }
+    }
+
+    private static Clause normalizeSpanStatus(Clause c) {
+        if (c.value() instanceof String s && s.toUpperCase(Locale.ROOT).startsWith("STATUS_CODE_")) {
+            return new Clause(c.prefix(), c.key(), c.comparator(), s.substring("STATUS_CODE_".length()), c.quoted());
+        }
+        return c;
+    }
+
+    /**
+     * Some attribute of the span named {@code name} whose value (the string itself, or the JSON
+     * text of other types) matches. {@code =} also matches the JSON-encoded string the MLflow SDK
+     * stores, so {@code span.attributes.model = 'gpt-4o'} finds {@code "\"gpt-4o\""}.
+     */
+    private String spanAttribute(Clause c, String name) {
+        String value = "COALESCE(a->'value'->>'string_value', a->'value'->>'int_value', "
+                + "a->'value'->>'double_value', a->'value'->>'bool_value', (a->'value')::text)";
+        String cond;
+        if (LIST_OPS.contains(c.comparator())) {
+            cond = listCondition(c, value);
+        } else {
+            requireOps(c, STRING_OPS, "span.attributes");
+            if (c.comparator() == Comparator.EQ || c.comparator() == Comparator.NE) {
+                String raw = quotedString(c);
+                String v = params.text(raw);
+                String json = params.text(jsonString(raw));
+                cond = (c.comparator() == Comparator.EQ ? "" : "NOT ") + "(" + value + " = " + v + " OR "
+                        + value + " = " + json + ")";
+            } else {
+                cond = stringCondition(c, value);
+            }
+        }
+        return "EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(s.content::jsonb -> 'attributes') "
+                + "= 'array' THEN s.content::jsonb -> 'attributes' ELSE '[]'::jsonb END) a WHERE a->>'key' = "
+                + params.text(name) + " AND " + cond + ")";
+    }
+
+    /**
+     * Valid assessments of that kind and name (decision §8.8). {@code =} matches the JSON value
+     * ({@code true}, {@code 5}, {@code "x"}) or the string value; comparisons need a number.
+     */
+    private String assessment(Clause c, String kind) {
+        if (c.key().isEmpty()) {
+            throw MlflowException.invalid("Assessment field name cannot be empty");
+        }
+        String exists = "EXISTS (SELECT 1 FROM assessments a WHERE a.trace_id = t.trace_id AND a.valid AND a.kind = "
+                + params.text(kind) + " AND a.name = " + params.text(c.key());
+        switch (c.comparator()) {
+            case IS_NULL:
+                return "NOT " + exists + ")";
+            case IS_NOT_NULL:
+                return exists + ")";
+            case EQ:
+            case NE: {
+                String raw = c.value() instanceof BigDecimal b ? b.toPlainString() : String.valueOf(c.value());
+                if (c.value() instanceof List<?>) {
+                    throw MlflowException.invalid("Invalid comparator '" + c.comparator().text() + "' with a list for '"
+                            + c.identifier() + "'");
+                }
+                String v = params.text(raw);
+                String match = "(left(a.value_text, 256) = left(" + v + ", 256) AND a.value_text = " + v
+                        + " OR a.value_json = " + v + ")";
+                return exists + " AND " + (c.comparator() == Comparator.EQ ? match : "NOT " + match) + ")";
+            }
+            case LIKE:
+            case ILIKE:
+            case RLIKE:
+                return exists + " AND " + stringCondition(c, "a.value_text") + ")";
+            case LT:
+            case LE:
+            case GT:
+            case GE:
+                return exists + " AND a.value_number " + sqlOp(c.comparator()) + " " + number(c) + ")";
+            default:
+                throw MlflowException.invalid("Invalid comparator '" + c.comparator().text() + "' not one of "
+                        + "'['=', '!=', '<', '<=', '>', '>=', 'LIKE', 'ILIKE', 'RLIKE', 'IS NULL', 'IS NOT NULL']' "
+                        + "for '" + c.identifier() + "'");
+        }
+    }
+
+    /** {@code prompt = "name/version"}: traces linked to that prompt version (tag {@code mlflow.linkedPrompts}). */
+    private String prompt(Clause c) {
+        if (c.comparator() != Comparator.EQ) {
+            throw MlflowException.invalid("Invalid comparator '" + c.comparator().text()
+                    + "' for prompts filter. Only '=' is supported with format: prompt = \"name/version\"");
+        }
+        String v = quotedString(c);
+        int slash = v.lastIndexOf('/');
+        if (slash <= 0 || slash == v.length() - 1) {
+            throw MlflowException.invalid("Invalid prompts filter value '" + v
+                    + "'. Expected format: prompt = \"name/version\"");
+        }
+        String name = v.substring(0, slash);
+        String version = v.substring(slash + 1);
+        // Bound as text and cast: a Java String bound to a jsonb parameter would become a JSON string.
+        ArrayNode asString = MAPPER.createArrayNode();
+        asString.addObject().put("name", name).put("version", version);
+        String cond = "tb_try_jsonb(g.value) @> " + params.text(asString.toString()) + "::jsonb";
+        if (version.matches("\\d{1,18}")) {
+            ArrayNode asNumber = MAPPER.createArrayNode();
+            asNumber.addObject().put("name", name).put("version", Long.parseLong(version));
+            cond = "(" + cond + " OR tb_try_jsonb(g.value) @> " + params.text(asNumber.toString()) + "::jsonb)";
+        }
+        return "EXISTS (SELECT 1 FROM trace_tags g WHERE g.trace_id = t.trace_id AND g.key = "
+                + params.text("mlflow.linkedPrompts") + " AND " + cond + ")";
+    }
+
+    /**
+     * {@code issue.id = '...'}: Tracebridge stores no issue assessments, so the clause is checked
+     * and then matches no trace.
+     */
+    private void issue(Clause c) {
+        if (!c.key().equals("id")) {
+            throw MlflowException.invalid("Invalid issue attribute '" + c.key() + "'. Supported attributes: id");
+        }
+        if (c.comparator() != Comparator.EQ) {
+            throw MlflowException.invalid("Invalid comparator '" + c.comparator().text()
+                    + "' for issue.id. Only '=' is supported.");
+        }
+        quotedString(c);
+        conditions.add("FALSE");
+    }
+
+    private static String quotedString(Clause c) {
+        if (c.value() instanceof String s && c.quoted()) {
+            return s;
+        }
+        String entity = c.prefix() == null ? "attribute" : c.prefix();
+        throw MlflowException.invalid("Expected a quoted string value for " + entity
+                + " (e.g. 'my-value'). Got value " + c.value());
+    }
+
+    private static void requireOps(Clause c, Set<Comparator> allowed, String what) {
+        if (!allowed.contains(c.comparator())) {
+            List<String> names = allowed.stream().map(Comparator::text).toList();
+            throw MlflowException.invalid(what + " comparator '" + c.comparator().text() + "' not one of '"
+                    + names + "'. Invalid comparator '" + c.comparator().text() + "' for '" + c.identifier() + "'");
+        }
+    }
+
+    private static Set<Comparator> union(Set<Comparator> a, Set<Comparator> b) {
+        EnumSet<Comparator> out = EnumSet.copyOf(a);
+        out.addAll(b);
+        return out;
+    }
+
+    private static String sqlOp(Comparator c) {
+        return switch (c) {
+            case EQ -> "=";
+            case NE -> "<>";
+            case LT -> "<";
+            case LE -> "<=";
+            case GT -> ">";
+            case GE -> ">=";
+            default -> throw new IllegalStateException(c.name());
+        };
+    }
+
+    private static String jsonString(String s) {
+        try {
+            return MAPPER.writeValueAsString(s);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

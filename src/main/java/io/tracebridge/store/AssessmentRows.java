@@ -1,0 +1,57 @@
+package io.tracebridge.store;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tracebridge.model.Assessment;
+import io.vertx.mutiny.sqlclient.Row;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Maps rows of {@code assessments} to the model. */
+final class AssessmentRows {
+    static final String COLUMNS = "assessment_id, trace_id, name, kind, value_json, error_json, serialized_format, "
+            + "rationale, source_type, source_id, span_id, metadata_json, overrides, valid, create_time, last_update_time";
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final TypeReference<Map<String, String>> MAP = new TypeReference<>() {
+    };
+
+    private AssessmentRows() {
+    }
+
+    static Assessment fromRow(Row r) {
+        return new Assessment(
+                r.getString("assessment_id"),
+                r.getString("trace_id"),
+                r.getString("name"),
+                Assessment.Kind.valueOf(r.getString("kind")),
+                r.getString("value_json"),
+                r.getString("error_json"),
+                r.getString("serialized_format"),
+                r.getString("rationale"),
+                r.getString("source_type"),
+                r.getString("source_id"),
+                r.getString("span_id"),
+                metadata(r.getString("metadata_json")),
+                r.getString("overrides"),
+                r.getBoolean("valid"),
+                r.getLong("create_time"),
+                r.getLong("last_update_time"));
+    }
+
+    static Map<String, String> metadata(String json) {
+        try {
+            return json == null ? Map.of() : new TreeMap<>(MAPPER.readValue(json, MAP));
+        } catch (Exception e) {
+            return Map.of();
+        }
+    }
+
+    static String metadataJson(Map<String, String> metadata) {
+        try {
+            return MAPPER.writeValueAsString(new TreeMap<>(metadata));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
