@@ -93,9 +93,9 @@ public class IngestService {
     }
 
     /**
-     * Data errors reported by PostgreSQL (SQLSTATE classes 22 and 23) will fail again on retry,
-     * so they are 400; every other storage failure is retryable (503) so the exporter keeps the
-     * batch.
+     * Data errors reported by PostgreSQL will fail again on retry, so they are 400; an unavailable
+     * database is retryable (503) so the exporter keeps the batch; anything else is a bug (500,
+     * not retried).
      */
     static OtlpException classify(Throwable t) {
         if (t instanceof MlflowException m) {
@@ -108,10 +108,10 @@ public class IngestService {
         }
         if (StoreFailures.isUnavailable(t)) {
             LOG.warnf("OTLP batch not stored, database unavailable; answering retryable: %s", t.toString());
-        } else {
-            LOG.error("OTLP batch not stored after an unexpected error; answering retryable", t);
+            return new OtlpException(OtlpException.Kind.UNAVAILABLE,
+                    "Trace storage is temporarily unavailable; retry later");
         }
-        return new OtlpException(OtlpException.Kind.UNAVAILABLE,
-                "Trace storage is temporarily unavailable; retry later");
+        LOG.error("OTLP batch not stored after an unexpected error", t);
+        return new OtlpException(OtlpException.Kind.INTERNAL, "Internal error; see the server log");
     }
 }

@@ -15,7 +15,9 @@ public class OtlpException extends RuntimeException {
         /** Content type other than protobuf or JSON: HTTP 415, gRPC INVALID_ARGUMENT. */
         UNSUPPORTED_MEDIA_TYPE(415),
         /** Database unreachable or service saturated: HTTP 503 + Retry-After, gRPC UNAVAILABLE. */
-        UNAVAILABLE(503);
+        UNAVAILABLE(503),
+        /** A bug: HTTP 500, gRPC INTERNAL. Not retryable, so a poisoned batch is not resent forever. */
+        INTERNAL(500);
 
         private final int httpStatus;
 

@@ -46,6 +46,7 @@ public class OtlpGrpcService extends TraceServiceGrpc.TraceServiceImplBase {
                 case NOT_FOUND -> Status.NOT_FOUND;
                 case TOO_LARGE -> Status.RESOURCE_EXHAUSTED;
                 case UNAVAILABLE -> Status.UNAVAILABLE;
+                case INTERNAL -> Status.INTERNAL;
             };
             return s.withDescription(e.getMessage());
         }

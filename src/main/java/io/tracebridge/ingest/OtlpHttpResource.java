@@ -78,6 +78,7 @@ public class OtlpHttpResource {
             case NOT_FOUND -> 5;                            // NOT_FOUND
             case TOO_LARGE -> 8;                            // RESOURCE_EXHAUSTED
             case UNAVAILABLE -> 14;                         // UNAVAILABLE
+            case INTERNAL -> 13;                            // INTERNAL
         };
     }
 

@@ -24,9 +24,9 @@ public final class GenAiConvention implements AttributeConvention {
     public void apply(SpanView span, TraceDraft draft) {
         MlflowConvention.offerId(span, draft, "gen_ai.conversation.id", TraceDraft.Field.SESSION, 2);
         AnyValue op = span.attribute("gen_ai.operation.name");
-        if (op != null) {
-            String type = OPERATION_TO_TYPE.get(AttributeValues.asText(op));
-            span.offerSpanType(type, 1);
+        String operation = op == null ? null : AttributeValues.asText(op);
+        if (operation != null) {
+            span.offerSpanType(OPERATION_TO_TYPE.get(operation), 1);
         }
         MlflowConvention.offerPreview(span, draft, "gen_ai.input.messages", TraceDraft.Field.REQUEST_PREVIEW);
         MlflowConvention.offerPreview(span, draft, "gen_ai.output.messages", TraceDraft.Field.RESPONSE_PREVIEW);

@@ -17,8 +17,9 @@ public final class OpenInferenceConvention implements AttributeConvention {
     @Override
     public void apply(SpanView span, TraceDraft draft) {
         AnyValue kind = span.attribute("openinference.span.kind");
-        if (kind != null) {
-            String k = AttributeValues.asText(kind).toUpperCase(Locale.ROOT);
+        String text = kind == null ? null : AttributeValues.asText(kind);
+        if (text != null && !text.isBlank()) {
+            String k = text.toUpperCase(Locale.ROOT);
             span.offerSpanType(KNOWN_KINDS.contains(k) ? k : "UNKNOWN", 2);
         }
         MlflowConvention.offerPreview(span, draft, "input.value", TraceDraft.Field.REQUEST_PREVIEW);

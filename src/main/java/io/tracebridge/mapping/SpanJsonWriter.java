@@ -47,7 +47,7 @@ public final class SpanJsonWriter {
                 g.writeNumberField("flags", span.getFlags());
             }
             if (!span.getName().isEmpty()) {
-                g.writeStringField("name", clean(span.getName()));
+                g.writeStringField("name", Text.clean(span.getName()));
             }
             if (span.getKindValue() != 0) {
                 if (span.getKind() == Span.SpanKind.UNRECOGNIZED) {
@@ -75,7 +75,7 @@ public final class SpanJsonWriter {
                     g.writeStartObject();
                     fixed64(g, "time_unix_nano", e.getTimeUnixNano());
                     if (!e.getName().isEmpty()) {
-                        g.writeStringField("name", clean(e.getName()));
+                        g.writeStringField("name", Text.clean(e.getName()));
                     }
                     attributes(g, e.getAttributesList());
                     count(g, "dropped_attributes_count", e.getDroppedAttributesCount());
@@ -107,7 +107,7 @@ public final class SpanJsonWriter {
                 Status s = span.getStatus();
                 g.writeObjectFieldStart("status");
                 if (!s.getMessage().isEmpty()) {
-                    g.writeStringField("message", clean(s.getMessage()));
+                    g.writeStringField("message", Text.clean(s.getMessage()));
                 }
                 if (s.getCodeValue() != 0) {
                     if (s.getCode() == Status.StatusCode.UNRECOGNIZED) {
@@ -139,7 +139,7 @@ public final class SpanJsonWriter {
 
     private static void keyValue(JsonGenerator g, KeyValue kv) throws IOException {
         g.writeStartObject();
-        g.writeStringField("key", clean(kv.getKey()));
+        g.writeStringField("key", Text.clean(kv.getKey()));
         g.writeFieldName("value");
         anyValue(g, kv.getValue());
         g.writeEndObject();
@@ -148,7 +148,7 @@ public final class SpanJsonWriter {
     private static void anyValue(JsonGenerator g, AnyValue v) throws IOException {
         g.writeStartObject();
         switch (v.getValueCase()) {
-            case STRING_VALUE -> g.writeStringField("string_value", clean(v.getStringValue()));
+            case STRING_VALUE -> g.writeStringField("string_value", Text.clean(v.getStringValue()));
             case BOOL_VALUE -> g.writeBooleanField("bool_value", v.getBoolValue());
             case INT_VALUE -> g.writeStringField("int_value", Long.toString(v.getIntValue()));
             case DOUBLE_VALUE -> {
@@ -183,14 +183,6 @@ public final class SpanJsonWriter {
             }
         }
         g.writeEndObject();
-    }
-
-    /**
-     * NUL cannot be stored in PostgreSQL text and makes JSON unreadable as jsonb, which search
-     * uses; it is replaced by U+FFFD, the Unicode replacement character.
-     */
-    private static String clean(String s) {
-        return s.indexOf('\0') < 0 ? s : s.replace('\0', '\uFFFD');
     }
 
     private static void bytes(JsonGenerator g, String field, byte[] b) throws IOException {

@@ -24,7 +24,7 @@ public final class SpanView {
     SpanView(Span span, List<KeyValue> resourceAttributes, int order) {
         this.span = span;
         this.resourceAttributes = resourceAttributes;
-        this.root = span.getParentSpanId().isEmpty();
+        this.root = TraceAssembler.isRoot(span);
         this.order = order;
         this.attributes = new HashMap<>(span.getAttributesCount() * 2);
         for (KeyValue kv : span.getAttributesList()) {

@@ -129,13 +129,18 @@ public final class TraceAssembler {
         return new SpanRecord(
                 traceId,
                 TraceIds.hex(span.getSpanId().toByteArray()),
-                span.getParentSpanId().isEmpty() ? null : TraceIds.hex(span.getParentSpanId().toByteArray()),
+                view.isRoot() ? null : TraceIds.hex(span.getParentSpanId().toByteArray()),
                 span.getName(),
                 type,
                 statusName(span),
                 Math.max(0, span.getStartTimeUnixNano()),
                 end <= 0 ? null : end,
                 SpanJsonWriter.write(span, extra));
+    }
+
+    /** A span with no parent, or with the invalid all-zero parent ID (OTel: no parent), is a root. */
+    static boolean isRoot(Span span) {
+        return span.getParentSpanId().isEmpty() || TraceIds.allZero(span.getParentSpanId().toByteArray());
     }
 
     static String statusName(Span span) {

@@ -88,6 +88,7 @@ public final class TraceDraft {
 
     /** Offers a value for a context field; see {@link Candidate} for who wins. */
     public void offer(Field field, String value, SpanView span, int precedence) {
+        value = Text.clean(value);
         if (value == null || value.isBlank()) {
             return;
         }
@@ -114,6 +115,8 @@ public final class TraceDraft {
 
     /** Metadata: a higher rank replaces a lower one; the first writer wins among equals. */
     public void putMetadata(String key, String value, short rank) {
+        key = Text.clean(key);
+        value = Text.clean(value);
         if (!fits(key, value)) {
             return;
         }
@@ -125,6 +128,8 @@ public final class TraceDraft {
 
     /** Tags: a higher or equal rank replaces the old value (last writer wins). */
     public void putTag(String key, String value, short rank) {
+        key = Text.clean(key);
+        value = Text.clean(value);
         if (!fits(key, value)) {
             return;
         }
@@ -152,6 +157,10 @@ public final class TraceDraft {
         if (s.length() <= PREVIEW_LENGTH) {
             return s;
         }
-        return s.substring(0, PREVIEW_LENGTH - 3) + "...";
+        int keep = PREVIEW_LENGTH - 3;
+        if (Character.isHighSurrogate(s.charAt(keep - 1))) {
+            keep--; // never split a surrogate pair
+        }
+        return s.substring(0, keep) + "...";
     }
 }

@@ -1,5 +1,6 @@
 package io.tracebridge.store;
 
+import io.tracebridge.mapping.Text;
 import io.vertx.pgclient.PgException;
 
 /** Small helpers shared by the PostgreSQL stores. */
@@ -7,12 +8,9 @@ final class Sql {
     private Sql() {
     }
 
-    /** PostgreSQL text cannot hold NUL characters; they are dropped rather than failing the write. */
+    /** PostgreSQL text cannot hold NUL characters; see {@link Text#clean}. */
     static String text(String s) {
-        if (s == null || s.indexOf('\0') < 0) {
-            return s;
-        }
-        return s.replace("\0", "");
+        return Text.clean(s);
     }
 
     /** Deadlock or serialization failure: the transaction can simply run again. */

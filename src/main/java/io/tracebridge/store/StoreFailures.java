@@ -35,9 +35,13 @@ public final class StoreFailures {
         return false;
     }
 
-    /** True for data errors (SQLSTATE classes 22 and 23): the same request will fail again. */
+    /**
+     * True for errors caused by the data (SQLSTATE classes 21 cardinality, 22 data exception, 23
+     * integrity): the same request will fail again, so it must not be answered as retryable.
+     */
     public static boolean isDataError(Throwable t) {
         return t instanceof PgException pg && pg.getSqlState() != null
-                && (pg.getSqlState().startsWith("22") || pg.getSqlState().startsWith("23"));
+                && (pg.getSqlState().startsWith("21") || pg.getSqlState().startsWith("22")
+                || pg.getSqlState().startsWith("23"));
     }
 }

@@ -120,6 +120,41 @@ class OtlpHttpErrorsTest {
         assertThat(Db.count(pool, "SELECT count(*) FROM spans WHERE trace_id = $1", "tr-" + traceHex)).isEqualTo(1);
     }
 
+    /**
+     * Odd but legal input that once broke ingest: empty span-kind values, keys that differ only
+     * by a NUL character, and the all-zero parent ID (OTel: no parent).
+     */
+    @Test
+    void oddAttributesAndZeroParentAreStored() {
+        String traceHex = Requests.randomTraceHex();
+        Span span = Span.newBuilder().setTraceId(ByteString.fromHex(traceHex))
+                .setSpanId(ByteString.fromHex("00000000000000d1"))
+                .setParentSpanId(ByteString.fromHex("0000000000000000"))
+                .setName("odd\u0000name").setStartTimeUnixNano(1_700_000_000_000_000_000L)
+                .setEndTimeUnixNano(1_700_000_001_000_000_000L)
+                .addAttributes(attr("gen_ai.operation.name", io.opentelemetry.proto.common.v1.AnyValue.getDefaultInstance()))
+                .addAttributes(attr("openinference.span.kind", string("")))
+                .addAttributes(attr("mlflow.traceTag.k\u0000", string("first")))
+                .addAttributes(attr("mlflow.traceTag.k\uFFFD", string("second")))
+                .addAttributes(attr("mlflow.traceMetadata.m\u0000", string("v\u0000")))
+                .build();
+        given().contentType("application/x-protobuf").body(Requests.request(span).toByteArray())
+                .post("/v1/traces").then().statusCode(200);
+        given().get("/api/3.0/mlflow/traces/get?trace_id=tr-" + traceHex).then().statusCode(200)
+                .body("trace.trace_info.state", equalTo("OK"))
+                .body("trace.trace_info.tags.'k\uFFFD'", equalTo("second"))
+                .body("trace.trace_info.trace_metadata.'m\uFFFD'", equalTo("v\uFFFD"))
+                .body("trace.trace_info.tags.'mlflow.traceName'", equalTo("odd\uFFFDname"));
+    }
+
+    private static io.opentelemetry.proto.common.v1.KeyValue attr(String k, io.opentelemetry.proto.common.v1.AnyValue v) {
+        return io.opentelemetry.proto.common.v1.KeyValue.newBuilder().setKey(k).setValue(v).build();
+    }
+
+    private static io.opentelemetry.proto.common.v1.AnyValue string(String s) {
+        return io.opentelemetry.proto.common.v1.AnyValue.newBuilder().setStringValue(s).build();
+    }
+
     @Test
     void emptyRequestIsAcceptedAndStoresNothing() {
         given().contentType("application/json").body("{}").post("/v1/traces").then().statusCode(200)
