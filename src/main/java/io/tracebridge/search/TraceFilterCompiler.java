@@ -161,17 +161,23 @@ final class TraceFilterCompiler {
         requireOps(c, union(STRING_OPS, NULL_OPS), "tag");
         String k = params.text(key);
         String exists = "EXISTS (SELECT 1 FROM trace_tags g WHERE g.trace_id = t.trace_id AND g.key = " + k;
-        String tagCond = c.comparator() == Comparator.IS_NULL ? "NOT " + exists + ")"
-                : c.comparator() == Comparator.IS_NOT_NULL ? exists + ")"
-                : exists + " AND " + indexedStringCondition(c, "g.value") + ")";
         String column = contextColumn(key);
-        if (column == null) {
-            return tagCond;
+        switch (c.comparator()) {
+            case IS_NULL:
+                return "NOT " + exists + ")" + (column == null ? "" : " AND " + column + " IS NULL");
+            case IS_NOT_NULL:
+                return column == null ? exists + ")" : "(" + exists + ") OR " + column + " IS NOT NULL)";
+            default:
+                if (column == null) {
+                    return exists + " AND " + indexedStringCondition(c, "g.value") + ")";
+                }
+                // Tag or metadata column: a union of two index lookups, since an OR of a
+                // subquery and a column condition would make PostgreSQL scan every trace.
+                String other = column.replace("t.", "t2.");
+                return "t.trace_id IN (SELECT g.trace_id FROM trace_tags g WHERE g.key = " + k + " AND "
+                        + indexedStringCondition(c, "g.value") + " UNION ALL SELECT t2.trace_id FROM traces t2 WHERE "
+                        + stringCondition(c, other) + ")";
         }
-        String metaCond = metadataColumnCondition(c, column);
-        return c.comparator() == Comparator.IS_NULL
-                ? "(" + tagCond + " AND " + metaCond + ")"
-                : "(" + tagCond + " OR " + metaCond + ")";
     }
 
     private String metadata(Clause c, String key) {
