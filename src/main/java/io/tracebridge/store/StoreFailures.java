@@ -2,6 +2,7 @@ package io.tracebridge.store;
 
 import io.vertx.core.VertxException;
 import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.ClosedConnectionException;
 
 import java.net.ConnectException;
 import java.nio.channels.ClosedChannelException;
@@ -17,7 +18,8 @@ public final class StoreFailures {
      */
     public static boolean isUnavailable(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof ConnectException || c instanceof ClosedChannelException) {
+            if (c instanceof ConnectException || c instanceof ClosedChannelException
+                    || c instanceof ClosedConnectionException) {
                 return true;
             }
             if (c instanceof PgException pg && pg.getSqlState() != null) {
@@ -25,7 +27,7 @@ public final class StoreFailures {
                 return s.startsWith("08") || s.startsWith("53") || s.startsWith("57P") || s.equals("55000");
             }
             if (c instanceof VertxException v && v.getMessage() != null
-                    && (v.getMessage().contains("Connection") || v.getMessage().contains("closed"))) {
+                    && v.getMessage().toLowerCase(java.util.Locale.ROOT).contains("connection")) {
                 return true;
             }
             if (c == c.getCause()) {
