@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.tracebridge.model.MlflowException;
+import io.tracebridge.store.ExperimentStore;
 import io.tracebridge.store.TraceStore;
+import io.tracebridge.store.TraceUpdates;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tracebridge.search.TraceSearch;
 import jakarta.ws.rs.Consumes;
@@ -29,9 +31,71 @@ public class TraceResource {
     static final int MAX_BATCH_IDS = 100;
 
     private final TraceStore traces;
+    private final TraceUpdates updates;
+    private final ExperimentStore experiments;
 
-    public TraceResource(TraceStore traces) {
+    public TraceResource(TraceStore traces, TraceUpdates updates, ExperimentStore experiments) {
         this.traces = traces;
+        this.updates = updates;
+        this.experiments = experiments;
+    }
+
+    /** StartTraceV3: the MLflow SDK's authoritative trace info, sent when the root span ends. */
+    @POST
+    @Consumes(MediaType.WILDCARD)
+    public Uni<ObjectNode> startTrace(String body) {
+        JsonNode req = Requests.body(body);
+        TraceInfoJson.Parsed parsed = TraceInfoJson.parse(Requests.field(Requests.field(req, "trace"), "trace_info"));
+        return experiments.get(parsed.experimentId())
+                .chain(found -> {
+                    var experiment = found.orElseThrow(() -> MlflowException.notFound(
+                            "No Experiment with id=" + parsed.experimentId() + " exists"));
+                    if (!experiment.isActive()) {
+                        throw new MlflowException(io.tracebridge.model.ErrorCode.INVALID_STATE,
+                                "Experiment " + parsed.experimentId() + " is deleted; traces cannot be added to it");
+                    }
+                    return updates.startTrace(experiment, parsed.info());
+                })
+                .chain(() -> load(parsed.info().traceId()))
+                .map(stored -> {
+                    ObjectNode n = Json.object();
+                    n.putObject("trace").set("trace_info", Json.traceInfo(stored.info()));
+                    return n;
+                });
+    }
+
+    /** DeleteTraces: by {@code request_ids}, or the oldest up to {@code max_timestamp_millis}. */
+    @POST
+    @Path("/delete-traces")
+    @Consumes(MediaType.WILDCARD)
+    public Uni<ObjectNode> deleteTraces(String body) {
+        JsonNode req = Requests.body(body);
+        long experimentId = Requests.experimentId(Requests.text(req, "experiment_id"));
+        JsonNode ids = Requests.field(req, "request_ids");
+        String maxTimestamp = Requests.text(req, "max_timestamp_millis");
+        boolean byIds = ids.isArray() && !ids.isEmpty();
+        if (byIds == (maxTimestamp != null)) {
+            throw MlflowException.invalid("Exactly one of 'max_timestamp_millis' and 'request_ids' must be specified.");
+        }
+        Uni<Integer> deleted;
+        if (byIds) {
+            List<String> list = new ArrayList<>();
+            ids.forEach(i -> list.add(i.asText()));
+            deleted = updates.deleteTraces(experimentId, list);
+        } else {
+            long max;
+            try {
+                max = Long.parseLong(maxTimestamp);
+            } catch (NumberFormatException e) {
+                throw MlflowException.invalid("Invalid value '" + maxTimestamp + "' for 'max_timestamp_millis'.");
+            }
+            Integer maxTraces = Requests.integer(Requests.text(req, "max_traces"), "max_traces");
+            if (maxTraces != null && maxTraces < 1) {
+                throw MlflowException.invalid("'max_traces' must be a positive integer.");
+            }
+            deleted = updates.deleteOlderThan(experimentId, max, maxTraces);
+        }
+        return deleted.map(n -> Json.object().put("traces_deleted", n));
     }
 
     /** GetTrace: trace info plus spans. Declared before {@code {trace_id}}; literal paths win. */

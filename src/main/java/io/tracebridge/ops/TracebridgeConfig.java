@@ -11,6 +11,18 @@ public interface TracebridgeConfig {
 
     Db db();
 
+    Feedback feedback();
+
+    interface Feedback {
+        /** How long feedback logged by client request ID waits for its trace before it expires. */
+        @WithDefault("PT1H")
+        java.time.Duration pendingTtl();
+
+        /** How often pending feedback is matched against arrived traces and expired. */
+        @WithDefault("PT10S")
+        java.time.Duration sweepInterval();
+    }
+
     /** Version string answered on {@code GET /version}; the MLflow SDK needs ≥ 3.4 to send OTLP. */
     @WithDefault("3.6.0")
     String mlflowVersion();

@@ -39,6 +39,28 @@ final class AssessmentRows {
                 r.getLong("last_update_time"));
     }
 
+    /** The search columns for a JSON value: its text (strings unquoted) and its number, if it is one. */
+    record SearchValue(String text, Double number) {
+    }
+
+    static SearchValue searchValue(String valueJson) {
+        if (valueJson == null) {
+            return new SearchValue(null, null);
+        }
+        try {
+            var node = MAPPER.readTree(valueJson);
+            if (node.isTextual()) {
+                return new SearchValue(node.textValue(), null);
+            }
+            if (node.isNumber()) {
+                return new SearchValue(valueJson, node.doubleValue());
+            }
+            return new SearchValue(valueJson, null);
+        } catch (Exception e) {
+            return new SearchValue(valueJson, null);
+        }
+    }
+
     static Map<String, String> metadata(String json) {
         try {
             return json == null ? Map.of() : new TreeMap<>(MAPPER.readValue(json, MAP));

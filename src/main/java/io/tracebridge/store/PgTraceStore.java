@@ -112,10 +112,15 @@ public class PgTraceStore implements TraceStore {
         Tuple spans = spanRows(drafts);
         Tuple metadata = metadataRows(drafts);
         Tuple tags = tagRows(experiment, drafts);
+        String[] requestIds = drafts.stream().map(d -> d.value(TraceDraft.Field.CLIENT_REQUEST_ID))
+                .filter(java.util.Objects::nonNull).map(Sql::text).distinct().toArray(String[]::new);
         return pool.withTransaction(conn -> conn.preparedQuery(UPSERT_TRACES).execute(traces)
                         .chain(() -> conn.preparedQuery(UPSERT_SPANS).execute(spans))
                         .chain(() -> execIfAny(conn, UPSERT_METADATA, metadata))
-                        .chain(() -> conn.preparedQuery(UPSERT_TAGS).execute(tags)))
+                        .chain(() -> conn.preparedQuery(UPSERT_TAGS).execute(tags))
+                        .chain(() -> requestIds.length == 0 ? Uni.createFrom().voidItem()
+                                : conn.preparedQuery(PendingFeedbackSql.ATTACH)
+                                .execute(Tuple.of(System.currentTimeMillis(), requestIds))))
                 .onFailure(Sql::isRetryable).retry().atMost(3)
                 .replaceWithVoid();
     }

@@ -1,0 +1,52 @@
+package io.tracebridge.feedback;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.tracebridge.ops.TracebridgeConfig;
+import io.tracebridge.store.PendingFeedbackStore;
+import io.vertx.mutiny.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+/**
+ * Periodically attaches pending feedback whose trace has arrived (covering the race where the
+ * trace and the feedback commit at the same moment) and expires feedback past its window.
+ * Safe with several replicas: rows being attached elsewhere are skipped, not attached twice.
+ */
+@ApplicationScoped
+public class PendingFeedbackSweeper {
+    private static final Logger LOG = Logger.getLogger(PendingFeedbackSweeper.class);
+
+    private final PendingFeedbackStore store;
+    private final TracebridgeConfig config;
+    private final Vertx vertx;
+    private long timerId = -1;
+
+    public PendingFeedbackSweeper(PendingFeedbackStore store, TracebridgeConfig config, Vertx vertx) {
+        this.store = store;
+        this.config = config;
+        this.vertx = vertx;
+    }
+
+    void start(@Observes StartupEvent event) {
+        timerId = vertx.setPeriodic(config.feedback().sweepInterval().toMillis(), id -> sweepNow());
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (timerId >= 0) {
+            vertx.cancelTimer(timerId);
+        }
+    }
+
+    /** One sweep; failures (e.g. database down) are logged and retried at the next tick. */
+    public void sweepNow() {
+        store.sweep(System.currentTimeMillis()).subscribe().with(
+                counts -> {
+                    if (counts[0] > 0 || counts[1] > 0) {
+                        LOG.infof("Pending feedback: %d attached, %d expired", counts[0], counts[1]);
+                    }
+                },
+                failure -> LOG.warnf("Pending feedback sweep failed: %s", failure.toString()));
+    }
+}

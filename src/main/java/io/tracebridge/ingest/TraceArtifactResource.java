@@ -1,0 +1,80 @@
+package io.tracebridge.ingest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.smallrye.mutiny.Uni;
+import io.tracebridge.api.ErrorMapper;
+import io.tracebridge.model.ErrorCode;
+import io.tracebridge.model.TraceIds;
+import io.tracebridge.ops.IngestMetrics;
+import io.tracebridge.store.TraceStore;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The MLflow SDK uploads {@code traces.json} after StartTraceV3 (decision §8.6). Its spans are
+ * ingested when none of the trace's spans arrived over OTLP; otherwise the upload is discarded.
+ * Tracebridge stores no other artifacts.
+ */
+@Path("/api/2.0/mlflow-artifacts/artifacts")
+@Produces(MediaType.APPLICATION_JSON)
+public class TraceArtifactResource {
+    static final Pattern TRACES_JSON = Pattern.compile("(\\d+)/traces/(tr-[0-9a-f]{32})/artifacts/traces\\.json");
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private final IngestService ingest;
+    private final TraceStore traces;
+
+    public TraceArtifactResource(IngestService ingest, TraceStore traces) {
+        this.ingest = ingest;
+        this.traces = traces;
+    }
+
+    @PUT
+    @Path("/{path: .+}")
+    @Consumes(MediaType.WILDCARD)
+    public Uni<Response> upload(@PathParam("path") String path, byte[] body) {
+        Matcher m = TRACES_JSON.matcher(path);
+        if (!m.matches()) {
+            return Uni.createFrom().item(ErrorMapper.response(ErrorCode.NOT_IMPLEMENTED,
+                    "Tracebridge stores no artifacts other than a trace's traces.json"));
+        }
+        String experimentId = m.group(1);
+        String traceId = m.group(2);
+        return traces.getSpans(List.of(traceId)).chain(existing -> {
+            if (!existing.isEmpty()) {
+                return Uni.createFrom().item(Response.ok(Map.of()).build());
+            }
+            return ingest.ingest(IngestMetrics.Transport.HTTP, experimentId, () -> parse(body, traceId))
+                    .map(r -> Response.ok(Map.of()).build())
+                    .onFailure(OtlpException.class).recoverWithItem(t -> ErrorMapper.response(
+                            ((OtlpException) t).kind() == OtlpException.Kind.UNAVAILABLE
+                                    ? ErrorCode.TEMPORARILY_UNAVAILABLE : ErrorCode.INVALID_PARAMETER_VALUE,
+                            t.getMessage()));
+        });
+    }
+
+    private static io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest parse(byte[] body, String traceId) {
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(body == null ? new byte[0] : body);
+        } catch (IOException e) {
+            throw new OtlpException(OtlpException.Kind.BAD_REQUEST, "traces.json is not valid JSON");
+        }
+        if (root == null) {
+            throw new OtlpException(OtlpException.Kind.BAD_REQUEST, "traces.json is empty");
+        }
+        return MlflowSpanDicts.toRequest(root, TraceIds.otelTraceId(traceId));
+    }
+}

@@ -1,0 +1,25 @@
+package io.tracebridge.model;
+
+import java.util.Map;
+
+/**
+ * Feedback logged by client request ID before a trace with that ID arrived (decision §8.7).
+ * {@code status} is PENDING, ATTACHED (then {@code traceId} and {@code assessmentId} are set)
+ * or EXPIRED.
+ */
+public record PendingFeedback(
+        String pendingId,
+        String clientRequestId,
+        String experimentId,
+        String name,
+        String valueJson,
+        String rationale,
+        String sourceType,
+        String sourceId,
+        Map<String, String> metadata,
+        String status,
+        String traceId,
+        String assessmentId,
+        long createTimeMs,
+        long expiresAtMs) {
+}

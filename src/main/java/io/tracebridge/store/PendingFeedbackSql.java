@@ -1,0 +1,44 @@
+package io.tracebridge.store;
+
+/**
+ * Attaching pending feedback to traces. One statement: lock the pending rows (skipping rows
+ * another transaction is attaching), pick the newest trace with the same client request ID
+ * (in the pending row's experiment, if it names one), insert the assessments and mark the rows
+ * ATTACHED. $1 is "now" in epoch ms; $2 limits it to some client request IDs, or NULL for all.
+ * Runs inside the ingest transaction (so feedback attaches when its trace commits), after a
+ * pending row is written, and from the periodic sweep.
+ */
+final class PendingFeedbackSql {
+    static final String ATTACH = """
+            WITH locked AS (
+                SELECT pending_id, client_request_id, experiment_id FROM pending_feedback
+                WHERE status = 'PENDING' AND expires_at > $1
+                  AND ($2::varchar[] IS NULL OR client_request_id = ANY($2::varchar[]))
+                FOR UPDATE SKIP LOCKED
+            ), matched AS (
+                SELECT DISTINCT ON (l.pending_id) l.pending_id, t.trace_id,
+                       'a-' || replace(gen_random_uuid()::text, '-', '') AS assessment_id
+                FROM locked l
+                JOIN traces t ON t.client_request_id = l.client_request_id
+                             AND (l.experiment_id IS NULL OR t.experiment_id = l.experiment_id)
+                ORDER BY l.pending_id, t.request_time DESC, t.trace_id
+            ), inserted AS (
+                INSERT INTO assessments (assessment_id, trace_id, name, kind, value_json, value_text, value_number,
+                    rationale, source_type, source_id, metadata_json, valid, create_time, last_update_time)
+                SELECT m.assessment_id, m.trace_id, p.name, 'FEEDBACK', p.value_json, p.value_text, p.value_number,
+                    p.rationale, p.source_type, p.source_id, p.metadata_json, true, p.create_time, $1
+                FROM matched m JOIN pending_feedback p ON p.pending_id = m.pending_id
+            )
+            UPDATE pending_feedback p SET status = 'ATTACHED', trace_id = m.trace_id,
+                assessment_id = m.assessment_id, attached_at = $1
+            FROM matched m WHERE p.pending_id = m.pending_id
+            RETURNING p.pending_id
+            """;
+
+    static final String EXPIRE = """
+            UPDATE pending_feedback SET status = 'EXPIRED' WHERE status = 'PENDING' AND expires_at <= $1
+            """;
+
+    private PendingFeedbackSql() {
+    }
+}

@@ -1,0 +1,143 @@
+package io.tracebridge.store;
+
+import io.smallrye.mutiny.Uni;
+import io.tracebridge.mapping.Rank;
+import io.tracebridge.model.Experiment;
+import io.tracebridge.model.MlflowException;
+import io.tracebridge.model.TraceInfo;
+import io.tracebridge.model.TraceMetadataKeys;
+import io.tracebridge.model.TraceTagKeys;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** {@link TraceUpdates} on the reactive PostgreSQL client. */
+@ApplicationScoped
+public class PgTraceUpdates implements TraceUpdates {
+    private static final String UPSERT_TAG = """
+            INSERT INTO trace_tags (trace_id, key, value, rank) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (trace_id, key) DO UPDATE SET value = EXCLUDED.value, rank = EXCLUDED.rank
+            """;
+
+    private static final String START_TRACE = """
+            INSERT INTO traces AS t (trace_id, experiment_id, client_request_id, client_request_id_rank, session_id,
+                session_rank, user_id, user_rank, request_time, end_time, state, request_preview, response_preview,
+                info_finalized)
+            VALUES ($1, $2, $3, CASE WHEN $3::varchar IS NULL THEN 0 ELSE 3 END, $4,
+                CASE WHEN $4::varchar IS NULL THEN 0 ELSE 3 END, $5, CASE WHEN $5::varchar IS NULL THEN 0 ELSE 3 END,
+                $6, $7, $8, $9, $10, true)
+            ON CONFLICT (trace_id) DO UPDATE SET
+                client_request_id = COALESCE(EXCLUDED.client_request_id, t.client_request_id),
+                client_request_id_rank = GREATEST(t.client_request_id_rank, EXCLUDED.client_request_id_rank),
+                session_id = COALESCE(EXCLUDED.session_id, t.session_id),
+                session_rank = GREATEST(t.session_rank, EXCLUDED.session_rank),
+                user_id = COALESCE(EXCLUDED.user_id, t.user_id),
+                user_rank = GREATEST(t.user_rank, EXCLUDED.user_rank),
+                request_time = EXCLUDED.request_time,
+                end_time = COALESCE(EXCLUDED.end_time, t.end_time),
+                state = EXCLUDED.state,
+                request_preview = COALESCE(EXCLUDED.request_preview, t.request_preview),
+                response_preview = COALESCE(EXCLUDED.response_preview, t.response_preview),
+                info_finalized = true
+            """;
+
+    private final Pool pool;
+
+    public PgTraceUpdates(Pool pool) {
+        this.pool = pool;
+    }
+
+    @Override
+    public Uni<Void> setTag(String traceId, String key, String value) {
+        return pool.withTransaction(conn -> requireTrace(conn, traceId)
+                .chain(() -> conn.preparedQuery(UPSERT_TAG)
+                        .execute(Tuple.of(traceId, Sql.text(key), Sql.text(value), Rank.EXPLICIT)))
+                .replaceWithVoid());
+    }
+
+    @Override
+    public Uni<Void> deleteTag(String traceId, String key) {
+        return pool.withTransaction(conn -> requireTrace(conn, traceId)
+                .chain(() -> conn.preparedQuery("DELETE FROM trace_tags WHERE trace_id = $1 AND key = $2")
+                        .execute(Tuple.of(traceId, key)))
+                .map(rs -> {
+                    if (rs.rowCount() == 0) {
+                        throw MlflowException.notFound("No trace tag with key '" + key + "' for trace with ID '"
+                                + traceId + "'");
+                    }
+                    return null;
+                }));
+    }
+
+    @Override
+    public Uni<Integer> deleteTraces(long experimentId, List<String> traceIds) {
+        return pool.preparedQuery("DELETE FROM traces WHERE experiment_id = $1 AND trace_id = ANY($2)")
+                .execute(Tuple.of(experimentId, traceIds.toArray(String[]::new)))
+                .map(rs -> rs.rowCount());
+    }
+
+    @Override
+    public Uni<Integer> deleteOlderThan(long experimentId, long maxTimestampMs, Integer maxTraces) {
+        return pool.preparedQuery("""
+                        DELETE FROM traces WHERE trace_id IN (
+                            SELECT trace_id FROM traces WHERE experiment_id = $1 AND request_time <= $2
+                            ORDER BY request_time, trace_id LIMIT $3)
+                        """)
+                .execute(Tuple.of(experimentId, maxTimestampMs, maxTraces == null ? Integer.MAX_VALUE : maxTraces))
+                .map(rs -> rs.rowCount());
+    }
+
+    @Override
+    public Uni<Void> startTrace(Experiment experiment, TraceInfo info) {
+        Map<String, String> metadata = info.metadata();
+        String session = metadata.get(TraceMetadataKeys.TRACE_SESSION);
+        String user = metadata.get(TraceMetadataKeys.TRACE_USER);
+        Long end = info.executionDurationMs() == null ? null : info.requestTimeMs() + info.executionDurationMs();
+        Tuple trace = Tuple.from(new Object[] {info.traceId(), Long.parseLong(experiment.experimentId()),
+                Sql.text(info.clientRequestId()), Sql.text(session), Sql.text(user), info.requestTimeMs(), end,
+                info.state().name(), Sql.text(info.requestPreview()), Sql.text(info.responsePreview())});
+        List<Tuple> meta = new ArrayList<>();
+        metadata.forEach((k, v) -> {
+            if (!k.equals(TraceMetadataKeys.TRACE_SESSION) && !k.equals(TraceMetadataKeys.TRACE_USER)) {
+                meta.add(Tuple.of(info.traceId(), Sql.text(k), Sql.text(v), Rank.EXPLICIT));
+            }
+        });
+        meta.add(Tuple.of(info.traceId(), TraceMetadataKeys.INFO_FINALIZED, "true", Rank.EXPLICIT));
+        List<Tuple> tags = new ArrayList<>();
+        info.tags().forEach((k, v) -> {
+            if (!k.equals(TraceTagKeys.ARTIFACT_LOCATION) && !k.equals(TraceTagKeys.SPANS_LOCATION)) {
+                tags.add(Tuple.of(info.traceId(), Sql.text(k), Sql.text(v), Rank.EXPLICIT));
+            }
+        });
+        tags.add(Tuple.of(info.traceId(), TraceTagKeys.ARTIFACT_LOCATION,
+                PgTraceStore.artifactLocation(experiment, info.traceId()), Rank.EXPLICIT));
+        tags.add(Tuple.of(info.traceId(), TraceTagKeys.SPANS_LOCATION, TraceTagKeys.SPANS_LOCATION_TRACKING_STORE,
+                Rank.EXPLICIT));
+        return pool.withTransaction(conn -> conn.preparedQuery(START_TRACE).execute(trace)
+                        .chain(() -> conn.preparedQuery("""
+                                INSERT INTO trace_metadata (trace_id, key, value, rank) VALUES ($1, $2, $3, $4)
+                                ON CONFLICT (trace_id, key) DO UPDATE SET value = EXCLUDED.value, rank = EXCLUDED.rank
+                                """).executeBatch(meta))
+                        .chain(() -> conn.preparedQuery(UPSERT_TAG).executeBatch(tags))
+                        .chain(() -> info.clientRequestId() == null ? Uni.createFrom().voidItem()
+                                : conn.preparedQuery(PendingFeedbackSql.ATTACH).execute(
+                                        Tuple.of(System.currentTimeMillis(), new String[] {info.clientRequestId()})))
+                        .replaceWithVoid())
+                .onFailure(Sql::isRetryable).retry().atMost(3);
+    }
+
+    private static Uni<Void> requireTrace(SqlConnection conn, String traceId) {
+        return conn.preparedQuery("SELECT 1 FROM traces WHERE trace_id = $1 FOR UPDATE").execute(Tuple.of(traceId))
+                .map(rs -> {
+                    if (rs.size() == 0) {
+                        throw MlflowException.notFound("Trace with ID '" + traceId + "' not found.");
+                    }
+                    return null;
+                });
+    }
+}

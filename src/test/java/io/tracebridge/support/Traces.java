@@ -1,0 +1,30 @@
+package io.tracebridge.support;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
+
+/** Sends small traces with the real OTel SDK for tests that need a stored trace. */
+public final class Traces {
+    private Traces() {
+    }
+
+    /** A root span with a child; optional client request ID; returns the MLflow trace ID. */
+    public static String send(String experimentId, String name, String clientRequestId) {
+        RecordingExporter rec = new RecordingExporter();
+        Tracer tracer = Otel.tracer(Otel.recordingProvider(rec, Attributes.empty()));
+        Span root = tracer.spanBuilder(name).startSpan();
+        if (clientRequestId != null) {
+            root.setAttribute("mlflow.trace.client_request_id", clientRequestId);
+        }
+        try (Scope ignored = root.makeCurrent()) {
+            tracer.spanBuilder(name + "-child").startSpan().end();
+        }
+        root.end();
+        assertThat(Otel.send(Otel.httpExporter(experimentId, null), rec.spans())).isTrue();
+        return "tr-" + root.getSpanContext().getTraceId();
+    }
+}
