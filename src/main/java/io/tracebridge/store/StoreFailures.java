@@ -4,7 +4,7 @@ import io.vertx.core.VertxException;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
 
-import java.net.ConnectException;
+import java.net.SocketException;
 import java.nio.channels.ClosedChannelException;
 
 /** Classifies storage failures for both the REST API and the OTLP edges. */
@@ -18,7 +18,7 @@ public final class StoreFailures {
      */
     public static boolean isUnavailable(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof ConnectException || c instanceof ClosedChannelException
+            if (c instanceof SocketException || c instanceof ClosedChannelException
                     || c instanceof ClosedConnectionException) {
                 return true;
             }
@@ -27,7 +27,8 @@ public final class StoreFailures {
                 return s.startsWith("08") || s.startsWith("53") || s.startsWith("57P") || s.equals("55000");
             }
             if (c instanceof VertxException v && v.getMessage() != null
-                    && v.getMessage().toLowerCase(java.util.Locale.ROOT).contains("connection")) {
+                    && (v.getMessage().toLowerCase(java.util.Locale.ROOT).contains("connection")
+                    || v.getMessage().toLowerCase(java.util.Locale.ROOT).contains("timeout"))) {
                 return true;
             }
             if (c == c.getCause()) {

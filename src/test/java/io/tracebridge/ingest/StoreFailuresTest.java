@@ -17,6 +17,8 @@ class StoreFailuresTest {
     void unavailable() {
         assertThat(StoreFailures.isUnavailable(new HibernateException(ClosedConnectionException.INSTANCE))).isTrue();
         assertThat(StoreFailures.isUnavailable(new RuntimeException(new ConnectException("refused")))).isTrue();
+        assertThat(StoreFailures.isUnavailable(new HibernateException(new java.net.SocketException("Connection reset"))))
+                .isTrue();
         assertThat(StoreFailures.isUnavailable(pg("55000"))).isTrue();
         assertThat(StoreFailures.isUnavailable(pg("57P01"))).isTrue();
         assertThat(StoreFailures.isUnavailable(pg("08006"))).isTrue();
