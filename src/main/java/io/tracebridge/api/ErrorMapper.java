@@ -79,6 +79,11 @@ public class ErrorMapper {
 
     @ServerExceptionMapper
     public Response unexpected(Throwable t) {
+        if (StoreFailures.isDataError(t)) {
+            LOG.warnf("Request rejected by the database: %s", t.getMessage());
+            return response(ErrorCode.INVALID_PARAMETER_VALUE,
+                    "A value in the request is not valid for storage (too long or malformed)");
+        }
         if (StoreFailures.isUnavailable(t)) {
             LOG.warnf("Database unavailable: %s", t.toString());
             return response(ErrorCode.TEMPORARILY_UNAVAILABLE, "The trace store is temporarily unavailable; retry later");

@@ -101,7 +101,8 @@ public class IngestService {
         if (t instanceof MlflowException m) {
             return new OtlpException(OtlpException.Kind.BAD_REQUEST, m.getMessage());
         }
-        if (StoreFailures.isDataError(t) && t instanceof PgException pg) {
+        if (StoreFailures.isDataError(t)) {
+            PgException pg = StoreFailures.pgException(t);
             LOG.warnf("OTLP batch rejected by the database: SQLSTATE %s %s", pg.getSqlState(), pg.getErrorMessage());
             return new OtlpException(OtlpException.Kind.BAD_REQUEST,
                     "The batch contains data the store cannot accept (SQLSTATE " + pg.getSqlState() + ")");

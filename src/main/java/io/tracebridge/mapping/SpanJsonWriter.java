@@ -8,6 +8,7 @@ import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
+import io.tracebridge.model.TraceIds;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,9 +39,10 @@ public final class SpanJsonWriter {
             bytes(g, "trace_id", span.getTraceId().toByteArray());
             bytes(g, "span_id", span.getSpanId().toByteArray());
             if (!span.getTraceState().isEmpty()) {
-                g.writeStringField("trace_state", span.getTraceState());
+                g.writeStringField("trace_state", Text.clean(span.getTraceState()));
             }
-            if (!span.getParentSpanId().isEmpty()) {
+            // The all-zero parent ID means "no parent" (OTel); it is left out, as for a root span.
+            if (!span.getParentSpanId().isEmpty() && !TraceIds.allZero(span.getParentSpanId().toByteArray())) {
                 bytes(g, "parent_span_id", span.getParentSpanId().toByteArray());
             }
             if (span.getFlags() != 0) {
@@ -91,7 +93,7 @@ public final class SpanJsonWriter {
                     bytes(g, "trace_id", l.getTraceId().toByteArray());
                     bytes(g, "span_id", l.getSpanId().toByteArray());
                     if (!l.getTraceState().isEmpty()) {
-                        g.writeStringField("trace_state", l.getTraceState());
+                        g.writeStringField("trace_state", Text.clean(l.getTraceState()));
                     }
                     attributes(g, l.getAttributesList());
                     count(g, "dropped_attributes_count", l.getDroppedAttributesCount());

@@ -217,10 +217,20 @@ final class TraceFilterCompiler {
     /** Equality also compares the indexed 256-character prefix, so the (key, left(value, 256)) index applies. */
     private String indexedStringCondition(Clause c, String column) {
         if (c.comparator() == Comparator.EQ) {
-            String v = params.text(quotedString(c));
-            return "left(" + column + ", 256) = left(" + v + ", 256) AND " + column + " = " + v;
+            return prefixEquals(column, quotedString(c));
         }
         return stringCondition(c, column);
+    }
+
+    /**
+     * {@code column = value} written so the {@code left(column, 256)} indexes apply. For a value
+     * shorter than 256 characters the prefix comparison alone is exact; repeating the full
+     * comparison would make the planner square the selectivity and pick bad plans.
+     */
+    private String prefixEquals(String column, String value) {
+        String v = params.text(value);
+        String prefix = "left(" + column + ", 256) = " + v;
+        return value.length() < 256 ? prefix : prefix + " AND " + column + " = " + v;
     }
 
     private void span(Clause c) {
@@ -299,9 +309,7 @@ final class TraceFilterCompiler {
                     throw MlflowException.invalid("Invalid comparator '" + c.comparator().text() + "' with a list for '"
                             + c.identifier() + "'");
                 }
-                String v = params.text(raw);
-                String match = "(left(a.value_text, 256) = left(" + v + ", 256) AND a.value_text = " + v
-                        + " OR a.value_json = " + v + ")";
+                String match = "(" + prefixEquals("a.value_text", raw) + " OR a.value_json = " + params.text(raw) + ")";
                 return exists + " AND " + (c.comparator() == Comparator.EQ ? match : "NOT " + match) + ")";
             }
             case LIKE:

@@ -43,10 +43,10 @@ final class TraceOrder {
             keys.add(key);
         }
         if (!seen.contains("timestamp_ms")) {
-            keys.add(new OrderKey("timestamp_ms", "t.request_time", true, true));
+            keys.add(new OrderKey("timestamp_ms", "t.request_time", true, true, false));
         }
         if (!seen.contains("request_id")) {
-            keys.add(new OrderKey("request_id", "t.trace_id", false, false));
+            keys.add(new OrderKey("request_id", "t.trace_id", false, false, false));
         }
         return keys;
     }
@@ -57,15 +57,15 @@ final class TraceOrder {
         String key = unquote(dot < 0 ? ident : ident.substring(dot + 1));
         if (prefix == null || prefix.equals("attribute") || prefix.equals("attributes") || prefix.equals("trace")) {
             return switch (key) {
-                case "timestamp", "timestamp_ms" -> new OrderKey("timestamp_ms", "t.request_time", true, desc);
+                case "timestamp", "timestamp_ms" -> new OrderKey("timestamp_ms", "t.request_time", true, desc, false);
                 case "execution_time", "execution_time_ms" ->
                         new OrderKey("execution_time_ms", "(t.end_time - t.request_time)", true, desc);
                 case "end_time", "end_time_ms" ->
-                        new OrderKey("end_time_ms", "COALESCE(t.end_time, t.request_time)", true, desc);
-                case "status" -> new OrderKey("status", "t.state", false, desc);
-                case "request_id" -> new OrderKey("request_id", "t.trace_id", false, desc);
+                        new OrderKey("end_time_ms", "COALESCE(t.end_time, t.request_time)", true, desc, false);
+                case "status" -> new OrderKey("status", "t.state", false, desc, false);
+                case "request_id" -> new OrderKey("request_id", "t.trace_id", false, desc, false);
                 case "client_request_id" -> new OrderKey("client_request_id", "t.client_request_id", false, desc);
-                case "experiment_id" -> new OrderKey("experiment_id", "t.experiment_id", true, desc);
+                case "experiment_id" -> new OrderKey("experiment_id", "t.experiment_id", true, desc, false);
                 case "name" -> new OrderKey("name", tagValue(TraceTagKeys.TRACE_NAME, params), false, desc);
                 case "run_id" -> new OrderKey("run_id", metadataValue(TraceMetadataKeys.SOURCE_RUN, params), false, desc);
                 default -> throw MlflowException.invalid("Invalid order_by key '" + ident + "'. Valid keys are "

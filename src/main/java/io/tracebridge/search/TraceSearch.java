@@ -46,7 +46,10 @@ public final class TraceSearch {
         }
         SqlParams params = new SqlParams();
         List<String> where = new ArrayList<>();
-        where.add("t.experiment_id = ANY(" + params.add(experimentIds.toArray(Long[]::new), "bigint[]") + ")");
+        // One experiment (the common case) as plain equality, so the (experiment, time) index also gives the order.
+        where.add(experimentIds.size() == 1
+                ? "t.experiment_id = " + params.add(experimentIds.get(0), "bigint")
+                : "t.experiment_id = ANY(" + params.add(experimentIds.toArray(Long[]::new), "bigint[]") + ")");
         where.addAll(TraceFilterCompiler.compile(filter, params));
         List<OrderKey> order = TraceOrder.parse(orderBy, params);
         String fingerprint = fingerprint(experimentIds, filter, order);
@@ -61,7 +64,8 @@ public final class TraceSearch {
         sql.append(" FROM traces t WHERE ").append(String.join(" AND ", where)).append(" ORDER BY ");
         for (int i = 0; i < order.size(); i++) {
             OrderKey k = order.get(i);
-            sql.append(i == 0 ? "" : ", ").append(k.sql()).append(k.descending() ? " DESC" : " ASC").append(" NULLS LAST");
+            sql.append(i == 0 ? "" : ", ").append(k.sql()).append(k.descending() ? " DESC" : " ASC")
+                    .append(k.nullable() ? " NULLS LAST" : "");
         }
         sql.append(" LIMIT ").append(params.add(max + 1, "int"));
         return new TraceSearch(order, new SqlQuery(sql.toString(), params.values(), order.size()), max, fingerprint);
@@ -94,7 +98,9 @@ public final class TraceSearch {
             if (v != null) {
                 String p = params.add(v, type);
                 List<String> parts = new ArrayList<>(equalSoFar);
-                parts.add("(" + k.sql() + (k.descending() ? " < " : " > ") + p + " OR " + k.sql() + " IS NULL)");
+                parts.add(k.nullable()
+                        ? "(" + k.sql() + (k.descending() ? " < " : " > ") + p + " OR " + k.sql() + " IS NULL)"
+                        : k.sql() + (k.descending() ? " < " : " > ") + p);
                 alternatives.add("(" + String.join(" AND ", parts) + ")");
                 equalSoFar.add(k.sql() + " = " + params.add(v, type));
             } else {

@@ -31,8 +31,21 @@ public class PgAssessmentStore implements AssessmentStore {
         this.pool = pool;
     }
 
+    /** The common case, one statement: insert only if the trace exists (no overrides to update). */
+    static final String INSERT_IF_TRACE = "INSERT INTO assessments (" + AssessmentRows.COLUMNS
+            + ", value_text, value_number) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
+            + "$17, $18 WHERE EXISTS (SELECT 1 FROM traces WHERE trace_id = $2)";
+
     @Override
     public Uni<Assessment> create(Assessment a) {
+        if (a.overrides() == null) {
+            return pool.preparedQuery(INSERT_IF_TRACE).execute(insertTuple(a)).map(rs -> {
+                if (rs.rowCount() == 0) {
+                    throw MlflowException.notFound("Trace with request_id '" + a.traceId() + "' not found");
+                }
+                return a;
+            });
+        }
         return pool.withTransaction(conn -> requireTrace(conn, a.traceId())
                 .chain(() -> a.overrides() == null ? Uni.createFrom().voidItem()
                         : conn.preparedQuery("UPDATE assessments SET valid = false, last_update_time = $3 "

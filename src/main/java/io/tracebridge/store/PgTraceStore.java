@@ -17,7 +17,6 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
-import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.ArrayList;
@@ -290,7 +289,7 @@ public class PgTraceStore implements TraceStore {
         SqlQuery q = search.query();
         return pool.preparedQuery(q.sql()).execute(Tuple.from(q.params()))
                 .onFailure(StoreFailures::isDataError).transform(t -> MlflowException.invalid(
-                        "Invalid filter value: " + ((PgException) t).getErrorMessage()))
+                        "Invalid filter value: " + StoreFailures.pgException(t).getErrorMessage()))
                 .chain(rows -> {
                     List<String> ids = new ArrayList<>();
                     List<Object> lastKeys = null;

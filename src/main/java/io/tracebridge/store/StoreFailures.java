@@ -43,8 +43,22 @@ public final class StoreFailures {
      * integrity): the same request will fail again, so it must not be answered as retryable.
      */
     public static boolean isDataError(Throwable t) {
-        return t instanceof PgException pg && pg.getSqlState() != null
+        PgException pg = pgException(t);
+        return pg != null && pg.getSqlState() != null
                 && (pg.getSqlState().startsWith("21") || pg.getSqlState().startsWith("22")
                 || pg.getSqlState().startsWith("23"));
+    }
+
+    /** The PostgreSQL error in the cause chain, or null. */
+    public static PgException pgException(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof PgException pg) {
+                return pg;
+            }
+            if (c == c.getCause()) {
+                break;
+            }
+        }
+        return null;
     }
 }

@@ -187,5 +187,13 @@ class TraceWriteApiTest {
                 {"trace": {"trace_info": {"trace_id": "tr-%s",
                   "trace_location": {"type": "MLFLOW_EXPERIMENT", "mlflow_experiment": {"experiment_id": "99999999"}}}}}
                 """.formatted(Requests.randomTraceHex())).post("/api/3.0/mlflow/traces").then().statusCode(404);
+        // Values too long for storage are a client error, never a 500.
+        String exp = Experiments.create("too-long");
+        String body = "{\"trace\": {\"trace_info\": {\"trace_id\": \"tr-" + Requests.randomTraceHex()
+                + "\", \"trace_metadata\": {\"mlflow.trace.session\": \"" + "s".repeat(300) + "\"}, "
+                + "\"trace_location\": {\"type\": \"MLFLOW_EXPERIMENT\", \"mlflow_experiment\": "
+                + "{\"experiment_id\": \"" + exp + "\"}}}}}";
+        given().contentType("application/json").body(body).post("/api/3.0/mlflow/traces").then()
+                .statusCode(400).body("error_code", equalTo("INVALID_PARAMETER_VALUE"));
     }
 }

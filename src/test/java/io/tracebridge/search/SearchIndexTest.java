@@ -49,6 +49,9 @@ class SearchIndexTest {
                 .contains("traces_experiment_state_time_idx");
         assertThat(plan(exp, "trace.timestamp_ms > 1700019000000 AND trace.timestamp_ms < 1700019500000"))
                 .contains("traces_experiment_time_idx");
+        // The default order (newest first, then trace ID) comes from the index: no sort of the matches.
+        assertThat(plan(exp, "")).contains("traces_experiment_time_idx").doesNotContain("Sort");
+        assertThat(plan(exp, "tag.ticket LIKE 'T-%'")).doesNotContain("Sort");
     }
 
     private String plan(long exp, String filter) {
