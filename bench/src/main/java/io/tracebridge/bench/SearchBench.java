@@ -1,0 +1,249 @@
+package io.tracebridge.bench;
+
+import io.tracebridge.search.SqlQuery;
+import io.tracebridge.search.TraceSearch;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+
+/**
+ * Search and read benchmark at scale.
+ *
+ * <p>{@code --mode=fill}: bulk-loads {@code --traces} traces (default 1,000,000) of 10 spans each
+ * into a new experiment with SQL {@code generate_series} (this benchmarks reads, not ingest):
+ * client request ID {@code req-<g>}, user {@code user-<g % 20000>}, session {@code session-<g / 5>},
+ * one trace per second, every 40th ERROR, tags {@code environment} and {@code app_version},
+ * span documents of about 450 bytes, and a {@code user_rating} feedback on every 10th trace.
+ *
+ * <p>{@code --mode=query --experiment=ID}: p50/p95 over {@code --reps} requests (REST, one
+ * client) for each common search and for get-trace, plus each search's query plan.
+ */
+public final class SearchBench {
+    static final long BASE_MS = 1_750_000_000_000L;
+
+    private SearchBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> a = LoadGenerator.parseArgs(args);
+        if (a.containsKey("help")) {
+            System.out.println("SearchBench options: --mode=fill|query --traces=N (default 1000000) --experiment=ID "
+                    + "--reps=N (default 200) --http=URL --jdbc=URL --db-user=U --db-password=P --explain=false");
+            return;
+        }
+        if ("fill".equals(a.get("mode"))) {
+            fill(a);
+        } else {
+            query(a);
+        }
+    }
+
+    static void fill(Map<String, String> a) throws Exception {
+        int traces = Integer.parseInt(a.getOrDefault("traces", "1000000"));
+        String experiment = LoadGenerator.createExperiment(a.getOrDefault("http", "http://localhost:5000"));
+        long exp = Long.parseLong(experiment);
+        int chunk = 50_000;
+        long start = System.nanoTime();
+        try (Connection conn = jdbc(a)) {
+            for (int from = 1; from <= traces; from += chunk) {
+                int to = Math.min(traces, from + chunk - 1);
+                exec(conn, """
+                        INSERT INTO traces (trace_id, experiment_id, client_request_id, session_id, session_rank, user_id,
+                            user_rank, request_time, end_time, state, has_root, request_preview, response_preview)
+                        SELECT 'tr-' || md5(?::text || '-' || g), ?, 'req-' || g, 'session-' || (g / 5), 2,
+                            'user-' || (g % 20000), 2, ? + g * 1000::bigint, ? + g * 1000::bigint + 50 + g % 2000,
+                            CASE WHEN g % 40 = 0 THEN 'ERROR' ELSE 'OK' END, true,
+                            '{"question": "how do I reset my password?"}', '{"answer": "use the reset link"}'
+                        FROM generate_series(?, ?) g
+                        """, exp, exp, BASE_MS, BASE_MS, from, to);
+                exec(conn, """
+                        INSERT INTO trace_tags (trace_id, key, value, rank)
+                        SELECT 'tr-' || md5(?::text || '-' || g), k.key,
+                            CASE k.key WHEN 'environment' THEN (ARRAY['production', 'staging', 'dev'])[g % 3 + 1]
+                                       WHEN 'app_version' THEN '1.' || (g % 7)
+                                       ELSE 'POST /chat' END, 2
+                        FROM generate_series(?, ?) g,
+                             (VALUES ('environment'), ('app_version'), ('mlflow.traceName')) k(key)
+                        """, exp, from, to);
+                exec(conn, """
+                        INSERT INTO spans (trace_id, span_id, parent_span_id, name, span_type, status, start_time_ns,
+                            end_time_ns, content)
+                        SELECT 'tr-' || md5(?::text || '-' || g), lpad(to_hex(g * 16 + s), 16, '0'),
+                            CASE WHEN s = 0 THEN NULL ELSE lpad(to_hex(g * 16), 16, '0') END,
+                            CASE WHEN s = 0 THEN 'POST /chat' ELSE 'step-' || s END,
+                            (ARRAY['CHAIN', 'LLM', 'RETRIEVER', 'TOOL', 'EMBEDDING'])[s % 5 + 1], 'OK',
+                            (? + g * 1000::bigint) * 1000000 + s * 1000000, (? + g * 1000::bigint) * 1000000 + s * 1000000 + 500000,
+                            '{"trace_id":"' || md5(g::text) || '","span_id":"' || lpad(to_hex(g * 16 + s), 16, '0')
+                              || '","name":"step-' || s || '","attributes":[{"key":"mlflow.spanInputs","value":'
+                              || '{"string_value":"{\\"query\\": \\"' || repeat(md5((g + s)::text), 5)
+                              || '\\"}"}},{"key":"mlflow.spanOutputs","value":{"string_value":"{\\"text\\": \\"'
+                              || repeat(md5((g - s)::text), 5) || '\\"}"}}]}'
+                        FROM generate_series(?, ?) g, generate_series(0, 9) s
+                        """, exp, BASE_MS, BASE_MS, from, to);
+                exec(conn, """
+                        INSERT INTO assessments (assessment_id, trace_id, name, kind, value_json, value_text, source_type,
+                            source_id, create_time, last_update_time)
+                        SELECT 'a-' || md5('a' || ?::text || '-' || g), 'tr-' || md5(?::text || '-' || g), 'user_rating',
+                            'FEEDBACK', CASE WHEN g % 20 = 0 THEN 'false' ELSE 'true' END,
+                            CASE WHEN g % 20 = 0 THEN 'false' ELSE 'true' END, 'HUMAN', 'user-' || (g % 20000),
+                            ? + g * 1000::bigint, ? + g * 1000::bigint
+                        FROM generate_series(?, ?) g WHERE g % 10 = 0
+                        """, exp, exp, BASE_MS, BASE_MS, from, to);
+                System.out.printf(Locale.ROOT, "filled %d traces (%.0f s)%n", to, (System.nanoTime() - start) / 1e9);
+            }
+            try (Statement s = conn.createStatement()) {
+                for (String t : List.of("traces", "trace_tags", "spans", "assessments")) {
+                    s.execute("ANALYZE " + t);
+                }
+            }
+        }
+        System.out.printf(Locale.ROOT, "fill experiment=%s traces=%d spans=%d seconds=%.0f%n", experiment, traces,
+                traces * 10L, (System.nanoTime() - start) / 1e9);
+    }
+
+    static void query(Map<String, String> a) throws Exception {
+        long exp = Long.parseLong(a.get("experiment"));
+        int traces = Integer.parseInt(a.getOrDefault("traces", "1000000"));
+        int reps = Integer.parseInt(a.getOrDefault("reps", "200"));
+        String http = a.getOrDefault("http", "http://localhost:5000");
+        SplittableRandom random = new SplittableRandom(1);
+        Map<String, IntFunction<String>> searches = new LinkedHashMap<>();
+        searches.put("client request ID", i -> "attributes.client_request_id = 'req-" + (1 + random.nextInt(traces)) + "'");
+        searches.put("user (metadata)", i -> "metadata.`mlflow.trace.user` = 'user-" + random.nextInt(20000) + "'");
+        searches.put("session (tags. alias)", i -> "tags.`mlflow.trace.session` = 'session-" + random.nextInt(traces / 5) + "'");
+        searches.put("tag", i -> "tag.app_version = '1." + random.nextInt(7) + "'");
+        searches.put("time range + status", i -> {
+            long from = BASE_MS + (long) random.nextInt(traces - 3600) * 1000;
+            return "trace.status = 'ERROR' AND trace.timestamp_ms >= " + from + " AND trace.timestamp_ms < " + (from + 3_600_000);
+        });
+        searches.put("feedback value", i -> "feedback.user_rating = 'false'");
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        for (Map.Entry<String, IntFunction<String>> e : searches.entrySet()) {
+            long[] lat = new long[reps];
+            int results = 0;
+            for (int i = -20; i < reps; i++) {
+                String filter = e.getValue().apply(i);
+                String body = "{\"locations\": [{\"type\": \"MLFLOW_EXPERIMENT\", \"mlflow_experiment\": {\"experiment_id\": \""
+                        + exp + "\"}}], \"filter\": " + jsonString(filter) + ", \"max_results\": 100}";
+                long t0 = System.nanoTime();
+                HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(http + "/api/3.0/mlflow/traces/search"))
+                        .POST(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json").build(),
+                        HttpResponse.BodyHandlers.ofString());
+                long t1 = System.nanoTime();
+                if (r.statusCode() != 200) {
+                    throw new IllegalStateException(e.getKey() + ": " + r.statusCode() + " " + r.body());
+                }
+                if (i >= 0) {
+                    lat[i] = t1 - t0;
+                    results += count(r.body(), "\"trace_location\"");
+                }
+            }
+            print(e.getKey(), lat, results / (double) reps);
+        }
+        long[] lat = new long[reps];
+        for (int i = -20; i < reps; i++) {
+            String id = traceId(exp, 1 + random.nextInt(traces));
+            long t0 = System.nanoTime();
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(http + "/api/3.0/mlflow/traces/get?trace_id=" + id))
+                    .GET().build(), HttpResponse.BodyHandlers.ofString());
+            long t1 = System.nanoTime();
+            if (r.statusCode() != 200) {
+                throw new IllegalStateException("get-trace: " + r.statusCode() + " " + r.body());
+            }
+            if (i >= 0) {
+                lat[i] = t1 - t0;
+            }
+        }
+        print("get-trace (10 spans)", lat, 1);
+        if (!"false".equals(a.get("explain"))) {
+            explain(a, exp, searches);
+        }
+    }
+
+    static String traceId(long exp, int g) throws Exception {
+        var md = java.security.MessageDigest.getInstance("MD5");
+        return "tr-" + java.util.HexFormat.of().formatHex(md.digest((exp + "-" + g).getBytes()));
+    }
+
+    private static void explain(Map<String, String> a, long exp, Map<String, IntFunction<String>> searches) {
+        Vertx vertx = Vertx.vertx();
+        String[] url = a.getOrDefault("jdbc", "jdbc:postgresql://127.0.0.1:5432/tracebridge")
+                .replace("jdbc:postgresql://", "").split("[:/]");
+        Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
+                .connectingTo(new PgConnectOptions().setHost(url[0]).setPort(Integer.parseInt(url[1])).setDatabase(url[2])
+                        .setUser(a.getOrDefault("db-user", "tracebridge"))
+                        .setPassword(a.getOrDefault("db-password", "tracebridge")))
+                .using(vertx).build();
+        try {
+            for (Map.Entry<String, IntFunction<String>> e : searches.entrySet()) {
+                SqlQuery q = TraceSearch.compile(List.of(exp), e.getValue().apply(0), List.of(), 100, null).query();
+                List<String> lines = new ArrayList<>();
+                for (Row r : pool.preparedQuery("EXPLAIN (ANALYZE, COSTS OFF) " + q.sql()).execute(Tuple.from(q.params()))
+                        .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS)) {
+                    lines.add(r.getString(0));
+                }
+                System.out.println("\nPLAN " + e.getKey() + "\n" + String.join("\n", lines));
+            }
+        } catch (Exception ex) {
+            throw new IllegalStateException(ex);
+        } finally {
+            pool.close();
+            vertx.close();
+        }
+    }
+
+    private static void print(String name, long[] lat, double avgResults) {
+        long[] s = lat.clone();
+        Arrays.sort(s);
+        System.out.printf(Locale.ROOT, "%-24s p50=%6.1f ms  p95=%6.1f ms  max=%6.1f ms  results/query=%.1f%n", name,
+                s[s.length / 2] / 1e6, s[(int) Math.ceil(s.length * 0.95) - 1] / 1e6, s[s.length - 1] / 1e6, avgResults);
+    }
+
+    private static int count(String s, String needle) {
+        int n = 0;
+        for (int i = s.indexOf(needle); i >= 0; i = s.indexOf(needle, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
+    private static String jsonString(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    private static Connection jdbc(Map<String, String> a) throws Exception {
+        return DriverManager.getConnection(a.getOrDefault("jdbc", "jdbc:postgresql://127.0.0.1:5432/tracebridge"),
+                a.getOrDefault("db-user", "tracebridge"), a.getOrDefault("db-password", "tracebridge"));
+    }
+
+    private static void exec(Connection conn, String sql, Object... params) throws Exception {
+        try (PreparedStatement ps = conn.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                ps.setObject(i + 1, params[i]);
+            }
+            ps.executeUpdate();
+        }
+    }
+}
