@@ -41,7 +41,11 @@ public final class FeedbackBench {
         double rate = Double.parseDouble(a.getOrDefault("rate", "0"));
         long intervalNanos = rate > 0 ? (long) (clients / rate * 1e9) : 0;
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .executor(Executors.newFixedThreadPool(4)).build();
+                .executor(Executors.newFixedThreadPool(4, r -> {
+                    Thread t = new Thread(r, "http-client");
+                    t.setDaemon(true); // lets the JVM exit when the run is over
+                    return t;
+                })).build();
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.min(5, seconds / 5));
         AtomicLong errors = new AtomicLong();
