@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Quick start (2): runs the whole test suite against a real PostgreSQL.
-# Makes PostgreSQL and a JDK available first. Extra arguments go to Maven.
+# Makes PostgreSQL, a JDK and Node.js available first, validates the Kubernetes manifests
+# offline (k8s/validate), then runs Maven. Extra arguments go to Maven.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-java.sh
-bash scripts/ensure-postgres.sh "${TRACEBRIDGE_TEST_DB_NAME:-tracebridge_test}"
+bash scripts/ensure-postgres.sh "${TRACEBRIDGE_TEST_DB_NAME:-tracebridge_test}" "${TRACEBRIDGE_IT_DB_NAME:-tracebridge_it}"
+bash k8s/validate/run.sh
 exec ./mvnw -B verify "$@"

@@ -1,5 +1,9 @@
 package io.tracebridge.api;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
@@ -16,6 +20,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
 /** MLflow assessment endpoints (contract §4.3). */
+@Tag(name = "Assessments", description = "MLflow's assessments (feedback and expectations) on a trace")
 @Path("/api/{version: 2\\.0|3\\.0}/mlflow/traces/{trace_id}/assessments")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.WILDCARD)
@@ -26,18 +31,23 @@ public class AssessmentResource {
         this.assessments = assessments;
     }
 
+    @Operation(summary = "Create an assessment (log_feedback, log_expectation)")
+    @RequestBody(content = @Content(mediaType = "application/json", example = "{\"assessment\": {\"assessment_name\": \"user_satisfaction\", \"trace_id\": \"tr-0123456789abcdef0123456789abcdef\", \"source\": {\"source_type\": \"HUMAN\", \"source_id\": \"user-jane-doe-12345\"}, \"feedback\": {\"value\": true}, \"rationale\": \"Clear answer\"}}"))
     @POST
     public Uni<ObjectNode> create(@PathParam("trace_id") String traceId, String body) {
         JsonNode req = Requests.body(body);
         return assessments.create(traceId, Requests.field(req, "assessment")).map(AssessmentResource::wrap);
     }
 
+    @Operation(summary = "Get an assessment")
     @GET
     @Path("/{assessment_id}")
     public Uni<ObjectNode> get(@PathParam("trace_id") String traceId, @PathParam("assessment_id") String id) {
         return assessments.get(traceId, id).map(AssessmentResource::wrap);
     }
 
+    @Operation(summary = "Update an assessment (update_mask: camelCase or snake_case paths)")
+    @RequestBody(content = @Content(mediaType = "application/json", example = "{\"assessment\": {\"rationale\": \"Changed my mind\", \"feedback\": {\"value\": false}}, \"update_mask\": \"rationale,feedback\"}"))
     @PATCH
     @Path("/{assessment_id}")
     public Uni<ObjectNode> update(@PathParam("trace_id") String traceId, @PathParam("assessment_id") String id,
@@ -48,6 +58,7 @@ public class AssessmentResource {
     }
 
     /** MLflow's client sends a JSON body here too; everything needed is in the path. */
+    @Operation(summary = "Delete an assessment; an assessment it overrode becomes valid again")
     @DELETE
     @Path("/{assessment_id}")
     public Uni<ObjectNode> delete(@PathParam("trace_id") String traceId, @PathParam("assessment_id") String id) {

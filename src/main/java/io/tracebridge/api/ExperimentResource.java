@@ -1,5 +1,9 @@
 package io.tracebridge.api;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
@@ -21,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 
 /** MLflow experiment endpoints (contract §4.1) under {@code /api/2.0} and {@code /api/3.0}. */
+@Tag(name = "Experiments", description = "MLflow's experiment API")
 @Path("/api/{version: 2\\.0|3\\.0}/mlflow/experiments")
 @Produces(MediaType.APPLICATION_JSON)
 public class ExperimentResource {
@@ -34,6 +39,8 @@ public class ExperimentResource {
         this.experiments = experiments;
     }
 
+    @Operation(summary = "Create an experiment")
+    @RequestBody(content = @Content(mediaType = "application/json", example = "{\"name\": \"chat-app\", \"tags\": [{\"key\": \"team\", \"value\": \"assistants\"}]}"))
     @POST
     @Path("/create")
     @Consumes(MediaType.WILDCARD)
@@ -70,6 +77,7 @@ public class ExperimentResource {
         return tags;
     }
 
+    @Operation(summary = "Get an experiment by ID")
     @GET
     @Path("/get")
     public Uni<ObjectNode> get(@QueryParam("experiment_id") String experimentId) {
@@ -82,6 +90,7 @@ public class ExperimentResource {
         });
     }
 
+    @Operation(summary = "Get an experiment by name (404 RESOURCE_DOES_NOT_EXIST when absent)")
     @GET
     @Path("/get-by-name")
     public Uni<ObjectNode> getByName(@QueryParam("experiment_name") String name) {
@@ -95,6 +104,8 @@ public class ExperimentResource {
         });
     }
 
+    @Operation(summary = "Search experiments (name filter, order_by, paging)")
+    @RequestBody(content = @Content(mediaType = "application/json", example = "{\"filter\": \"name LIKE 'chat%'\", \"max_results\": 100}"))
     @POST
     @Path("/search")
     @Consumes(MediaType.WILDCARD)
@@ -111,6 +122,7 @@ public class ExperimentResource {
                 Requests.integer(Requests.text(req, "max_results"), "max_results"), Requests.text(req, "page_token"));
     }
 
+    @Operation(summary = "Search experiments (query parameters)")
     @GET
     @Path("/search")
     public Uni<ObjectNode> searchGet(@QueryParam("filter") String filter,

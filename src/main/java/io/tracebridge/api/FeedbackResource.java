@@ -1,5 +1,9 @@
 package io.tracebridge.api;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
@@ -25,6 +29,7 @@ import java.util.Set;
  * Tracebridge's own feedback endpoints (decision §8.7): log feedback by client request ID in one
  * call, and list feedback still waiting for its trace.
  */
+@Tag(name = "Feedback", description = "Tracebridge's feedback by client request ID")
 @Path("/api/tracebridge/v1/feedback")
 @Produces(MediaType.APPLICATION_JSON)
 public class FeedbackResource {
@@ -42,6 +47,8 @@ public class FeedbackResource {
     }
 
     /** 201 with the assessment when the trace exists; 202 with the pending record otherwise. */
+    @Operation(summary = "Log feedback by client request ID: 201 with the assessment, or 202 with a pending record until the trace arrives")
+    @RequestBody(content = @Content(mediaType = "application/json", example = "{\"name\": \"user_satisfaction\", \"value\": true, \"rationale\": \"Quick and correct\", \"source_type\": \"HUMAN\", \"source_id\": \"user-jane-doe-12345\"}"))
     @POST
     @Consumes(MediaType.WILDCARD)
     public Uni<Response> log(@QueryParam("client_request_id") String clientRequestId,
@@ -63,6 +70,7 @@ public class FeedbackResource {
                 });
     }
 
+    @Operation(summary = "List pending (and expired) feedback of an experiment")
     @GET
     @Path("/pending")
     public Uni<ObjectNode> list(@QueryParam("experiment_id") String experimentId,

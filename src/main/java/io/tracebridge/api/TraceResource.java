@@ -1,5 +1,9 @@
 package io.tracebridge.api;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
@@ -8,6 +12,7 @@ import io.tracebridge.store.ExperimentStore;
 import io.tracebridge.store.TraceStore;
 import io.tracebridge.store.TraceUpdates;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tracebridge.ops.SearchMetrics;
 import io.tracebridge.search.TraceSearch;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -23,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** MLflow V3 trace read endpoints (contract §4.2). */
+@Tag(name = "Traces", description = "MLflow's trace API")
 @Path("/api/{version: 2\\.0|3\\.0}/mlflow/traces")
 @Produces(MediaType.APPLICATION_JSON)
 public class TraceResource {
@@ -34,13 +40,18 @@ public class TraceResource {
     private final TraceUpdates updates;
     private final ExperimentStore experiments;
 
-    public TraceResource(TraceStore traces, TraceUpdates updates, ExperimentStore experiments) {
+    private final SearchMetrics searchMetrics;
+
+    public TraceResource(TraceStore traces, TraceUpdates updates, ExperimentStore experiments,
+                         SearchMetrics searchMetrics) {
+        this.searchMetrics = searchMetrics;
         this.traces = traces;
         this.updates = updates;
         this.experiments = experiments;
     }
 
     /** StartTraceV3: the MLflow SDK's authoritative trace info, sent when the root span ends. */
+    @Operation(summary = "StartTraceV3: create or update a trace info (MLflow SDK export path)")
     @POST
     @Consumes(MediaType.WILDCARD)
     public Uni<ObjectNode> startTrace(String body) {
@@ -65,6 +76,8 @@ public class TraceResource {
     }
 
     /** DeleteTraces: by {@code request_ids}, or the oldest up to {@code max_timestamp_millis}. */
+    @Operation(summary = "Delete traces by request_ids, or by max_timestamp_millis and max_traces")
+    @RequestBody(content = @Content(mediaType = "application/json", example = "{\"experiment_id\": \"0\", \"request_ids\": [\"tr-0123456789abcdef0123456789abcdef\"]}"))
     @POST
     @Path("/delete-traces")
     @Consumes(MediaType.WILDCARD)
@@ -99,6 +112,7 @@ public class TraceResource {
     }
 
     /** GetTrace: trace info plus spans. Declared before {@code {trace_id}}; literal paths win. */
+    @Operation(summary = "Get a trace: trace info and spans (OTel JSON)")
     @GET
     @Path("/get")
     public Uni<ObjectNode> getTrace(@QueryParam("trace_id") String traceId,
@@ -129,10 +143,24 @@ public class TraceResource {
     }
 
     /** SearchTracesV3 (contract §4.2, §5). Locations (or legacy experiment_ids) scope the search. */
+    @Operation(summary = "SearchTracesV3 with MLflow's filter grammar, order_by and keyset paging")
+    @RequestBody(content = @Content(mediaType = "application/json", example = "{\"locations\": [{\"type\": \"MLFLOW_EXPERIMENT\", \"mlflow_experiment\": {\"experiment_id\": \"0\"}}], \"filter\": \"tags.`mlflow.trace.user` = 'user-jane-doe-12345'\", \"max_results\": 100}"))
     @POST
     @Path("/search")
     @Consumes(MediaType.WILDCARD)
     public Uni<ObjectNode> search(String body) {
+        long start = System.nanoTime();
+        return Uni.createFrom().deferred(() -> doSearch(body))
+                .onItemOrFailure().invoke((page, failure) -> {
+                    if (failure == null) {
+                        searchMetrics.succeeded(start, page.path("traces").size());
+                    } else {
+                        searchMetrics.failed(start, failure);
+                    }
+                });
+    }
+
+    private Uni<ObjectNode> doSearch(String body) {
         JsonNode req = Requests.body(body);
         List<Long> experimentIds = new ArrayList<>();
         for (JsonNode loc : Requests.field(req, "locations")) {
@@ -168,6 +196,7 @@ public class TraceResource {
         });
     }
 
+    @Operation(summary = "Get several traces with their spans")
     @GET
     @Path("/batchGet")
     public Uni<ObjectNode> batchGet(@QueryParam("trace_ids") List<String> traceIds) {
@@ -189,6 +218,7 @@ public class TraceResource {
     }
 
     /** GetTraceInfoV3. */
+    @Operation(summary = "GetTraceInfoV3: a trace info with tags, metadata and assessments")
     @GET
     @Path("/{trace_id}")
     public Uni<ObjectNode> getTraceInfo(@PathParam("trace_id") String traceId) {

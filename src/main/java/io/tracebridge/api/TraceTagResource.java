@@ -1,5 +1,9 @@
 package io.tracebridge.api;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
@@ -18,6 +22,7 @@ import jakarta.ws.rs.core.MediaType;
 import java.util.Set;
 
 /** SetTraceTag / DeleteTraceTag (contract §4.2). */
+@Tag(name = "Traces")
 @Path("/api/{version: 2\\.0|3\\.0}/mlflow/traces/{trace_id}/tags")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.WILDCARD)
@@ -34,6 +39,8 @@ public class TraceTagResource {
         this.traces = traces;
     }
 
+    @Operation(summary = "Set a trace tag")
+    @RequestBody(content = @Content(mediaType = "application/json", example = "{\"key\": \"reviewed\", \"value\": \"yes\"}"))
     @PATCH
     public Uni<ObjectNode> set(@PathParam("trace_id") String traceId, String body) {
         JsonNode req = Requests.body(body);
@@ -50,6 +57,7 @@ public class TraceTagResource {
     }
 
     /** The key comes in a JSON body (MLflow's client) or as {@code ?key=}. */
+    @Operation(summary = "Delete a trace tag")
     @DELETE
     public Uni<ObjectNode> delete(@PathParam("trace_id") String traceId, @QueryParam("key") String queryKey,
                                   String body) {

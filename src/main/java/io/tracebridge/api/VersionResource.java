@@ -1,5 +1,7 @@
 package io.tracebridge.api;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import io.tracebridge.ops.TracebridgeConfig;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -10,6 +12,7 @@ import jakarta.ws.rs.core.MediaType;
  * {@code GET /version}: the MLflow Python SDK sends spans over OTLP only to servers ≥ 3.4
  * (contract §3.2, §8.6). {@code GET /health}: MLflow's conventional liveness probe.
  */
+@Tag(name = "Server", description = "Server information")
 @Path("/")
 public class VersionResource {
     private final TracebridgeConfig config;
@@ -18,6 +21,7 @@ public class VersionResource {
         this.config = config;
     }
 
+    @Operation(summary = "MLflow server version this server answers as")
     @GET
     @Path("version")
     @Produces(MediaType.TEXT_PLAIN)
@@ -25,6 +29,7 @@ public class VersionResource {
         return config.mlflowVersion();
     }
 
+    @Operation(summary = "MLflow-style health check (OK)")
     @GET
     @Path("health")
     @Produces(MediaType.TEXT_PLAIN)

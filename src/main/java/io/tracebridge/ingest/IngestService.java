@@ -12,9 +12,13 @@ import io.tracebridge.ops.TracebridgeConfig;
 import io.tracebridge.store.StoreFailures;
 import io.tracebridge.store.TraceStore;
 import io.vertx.pgclient.PgException;
+import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -36,8 +40,12 @@ public class IngestService {
     private final TraceAssembler assembler;
     private final InFlightLimiter limiter;
 
+    private final Duration shutdownTimeout;
+
     public IngestService(ExperimentResolver experiments, TraceStore store, IngestMetrics metrics,
-                         TracebridgeConfig config) {
+                         TracebridgeConfig config,
+                         @ConfigProperty(name = "quarkus.shutdown.timeout", defaultValue = "30s") Duration shutdownTimeout) {
+        this.shutdownTimeout = shutdownTimeout;
         this.experiments = experiments;
         this.store = store;
         this.metrics = metrics;
@@ -54,9 +62,11 @@ public class IngestService {
                                     Supplier<ExportTraceServiceRequest> decode) {
         long start = System.nanoTime();
         if (!limiter.tryAcquire()) {
-            metrics.request(transport, "overloaded", start);
-            return Uni.createFrom().failure(new OtlpException(OtlpException.Kind.UNAVAILABLE,
-                    "Tracebridge is processing its maximum of concurrent OTLP requests; retry later"));
+            boolean stopping = limiter.draining();
+            metrics.request(transport, stopping ? "shutting_down" : "overloaded", start);
+            return Uni.createFrom().failure(new OtlpException(OtlpException.Kind.UNAVAILABLE, stopping
+                    ? "Tracebridge is shutting down; retry (another replica will take the request)"
+                    : "Tracebridge is processing its maximum of concurrent OTLP requests; retry later"));
         }
         AtomicInteger decodedSpans = new AtomicInteger();
         return experiments.resolve(experimentHeader)
@@ -84,6 +94,21 @@ public class IngestService {
                         metrics.request(transport, outcome, start);
                     }
                 });
+    }
+
+    /**
+     * Graceful shutdown: HTTP requests are drained by Quarkus ({@code quarkus.shutdown.timeout})
+     * before this event; OTLP/gRPC calls run on their own server, so new ones are refused as
+     * retryable and the ones in flight finish their commit before the servers close.
+     */
+    void drainOnShutdown(@Observes ShutdownEvent event) throws InterruptedException {
+        int inFlight = limiter.inFlight();
+        if (!limiter.drain(shutdownTimeout)) {
+            LOG.warnf("Shutdown: %d OTLP request(s) still in flight after %s; they are not acknowledged and "
+                    + "their exporters will retry", limiter.inFlight(), shutdownTimeout);
+        } else if (inFlight > 0) {
+            LOG.infof("Shutdown: drained %d OTLP request(s) in flight", inFlight);
+        }
     }
 
     private static String rejectionMessage(Map<Rejection, Integer> rejected) {

@@ -1,5 +1,7 @@
 package io.tracebridge.ingest;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import com.google.protobuf.Message;
 import com.google.rpc.Status;
 import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
@@ -19,6 +21,7 @@ import java.nio.charset.StandardCharsets;
  * OTLP/HTTP edge: {@code POST /v1/traces} with protobuf or JSON bodies, optionally gzip or
  * deflate. It reads headers, decodes and delegates; responses use the request's encoding.
  */
+@Tag(name = "OTLP", description = "OpenTelemetry protocol receiver")
 @Path("/v1/traces")
 public class OtlpHttpResource {
     static final String EXPERIMENT_HEADER = "x-mlflow-experiment-id";
@@ -32,6 +35,7 @@ public class OtlpHttpResource {
         this.decoder = new OtlpDecoder(config.ingest().maxDecompressedBytes());
     }
 
+    @Operation(summary = "OTLP/HTTP trace export (application/x-protobuf or application/json, gzip/deflate); experiment from x-mlflow-experiment-id")
     @POST
     @Consumes("*/*")
     public Uni<Response> export(byte[] body,

@@ -1,5 +1,7 @@
 package io.tracebridge.ingest;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
@@ -27,6 +29,7 @@ import java.util.regex.Pattern;
  * ingested when none of the trace's spans arrived over OTLP; otherwise the upload is discarded.
  * Tracebridge stores no other artifacts.
  */
+@Tag(name = "Traces")
 @Path("/api/2.0/mlflow-artifacts/artifacts")
 @Produces(MediaType.APPLICATION_JSON)
 public class TraceArtifactResource {
@@ -41,6 +44,7 @@ public class TraceArtifactResource {
         this.traces = traces;
     }
 
+    @Operation(summary = "Upload a trace's traces.json artifact (MLflow SDK export path)")
     @PUT
     @Path("/{path: .+}")
     @Consumes(MediaType.WILDCARD)

@@ -45,4 +45,31 @@ class InFlightLimiterTest {
         assertThat(max.get()).isBetween(1, 3);
         assertThat(limiter.inFlight()).isZero();
     }
+
+    @Test
+    void drainRefusesNewWorkAndWaitsForWorkInFlight() throws Exception {
+        InFlightLimiter limiter = new InFlightLimiter(4);
+        assertThat(limiter.tryAcquire()).isTrue();
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        var drained = pool.submit(() -> limiter.drain(java.time.Duration.ofSeconds(10)));
+        while (!limiter.draining()) {
+            Thread.onSpinWait();
+        }
+        assertThat(limiter.tryAcquire()).as("no new work while draining").isFalse();
+        Thread.sleep(50);
+        assertThat(drained.isDone()).as("drain waits for the request in flight").isFalse();
+        limiter.release();
+        assertThat(drained.get(10, TimeUnit.SECONDS)).isTrue();
+        pool.shutdown();
+    }
+
+    @Test
+    void drainGivesUpAfterTheTimeout() throws Exception {
+        InFlightLimiter limiter = new InFlightLimiter(4);
+        assertThat(limiter.tryAcquire()).isTrue();
+        long t0 = System.nanoTime();
+        assertThat(limiter.drain(java.time.Duration.ofMillis(100))).isFalse();
+        assertThat(System.nanoTime() - t0).isGreaterThanOrEqualTo(100_000_000L);
+        assertThat(limiter.inFlight()).isEqualTo(1);
+    }
 }

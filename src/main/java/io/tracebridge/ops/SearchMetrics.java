@@ -1,0 +1,50 @@
+package io.tracebridge.ops;
+
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.tracebridge.model.ErrorCode;
+import io.tracebridge.model.MlflowException;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.Duration;
+
+/**
+ * Trace search metrics, exported on {@code /q/metrics}:
+ * <ul>
+ *   <li>{@code tracebridge_search_requests_seconds{outcome}}: latency and count of
+ *       {@code traces/search} calls, outcome {@code ok}, {@code invalid} (400) or {@code error};</li>
+ *   <li>{@code tracebridge_search_results}: traces returned per page.</li>
+ * </ul>
+ */
+@ApplicationScoped
+public class SearchMetrics {
+    private final Timer ok;
+    private final Timer invalid;
+    private final Timer error;
+    private final DistributionSummary results;
+
+    public SearchMetrics(MeterRegistry registry) {
+        this.ok = timer(registry, "ok");
+        this.invalid = timer(registry, "invalid");
+        this.error = timer(registry, "error");
+        this.results = DistributionSummary.builder("tracebridge.search.results")
+                .description("Traces returned per search page").register(registry);
+    }
+
+    private static Timer timer(MeterRegistry registry, String outcome) {
+        return Timer.builder("tracebridge.search.requests").description("Trace searches")
+                .tag("outcome", outcome).publishPercentileHistogram().register(registry);
+    }
+
+    public void succeeded(long startNanos, int traces) {
+        ok.record(Duration.ofNanos(System.nanoTime() - startNanos));
+        results.record(traces);
+    }
+
+    public void failed(long startNanos, Throwable failure) {
+        boolean clientError = failure instanceof MlflowException m && m.code() != ErrorCode.INTERNAL_ERROR
+                && m.code() != ErrorCode.TEMPORARILY_UNAVAILABLE;
+        (clientError ? invalid : error).record(Duration.ofNanos(System.nanoTime() - startNanos));
+    }
+}

@@ -1,0 +1,276 @@
+package io.tracebridge.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.tracebridge.support.Otel;
+import io.tracebridge.support.RecordingExporter;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The packaged application (target/quarkus-app, what the image runs) started the way the
+ * Kubernetes manifests start it: the ConfigMap's variables, the image's JAVA_OPTS, the
+ * Secret's database variables.
+ * <ul>
+ *   <li>two replicas starting at once against an empty database both come up, and the
+ *       migrations ran exactly once;</li>
+ *   <li>the logs are JSON lines (the ConfigMap switches them on);</li>
+ *   <li>SIGTERM while exporters send OTLP/gRPC: the process drains and exits within the
+ *       termination grace period, and every batch it acknowledged is in the database.</li>
+ * </ul>
+ * Uses the database {@code tracebridge_it} (scripts/test.sh creates it) and empties it first.
+ */
+class PackagedAppIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String DB = System.getenv().getOrDefault("TRACEBRIDGE_IT_DB_NAME", "tracebridge_it");
+    private static final String HOST = System.getenv().getOrDefault("TRACEBRIDGE_DB_HOST", "127.0.0.1");
+    private static final String PORT = System.getenv().getOrDefault("TRACEBRIDGE_DB_PORT", "5432");
+    private static final String USER = System.getenv().getOrDefault("TRACEBRIDGE_DB_USER", "tracebridge");
+    private static final String PASSWORD = System.getenv().getOrDefault("TRACEBRIDGE_DB_PASSWORD", "tracebridge");
+
+    private final List<Replica> replicas = new ArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    @AfterEach
+    void stop() throws Exception {
+        for (Replica r : replicas) {
+            r.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void replicasStartTogetherMigrateOnceLogJsonAndDrainOnSigterm() throws Exception {
+        emptyDatabase();
+        Replica a = start("a");
+        Replica b = start("b");
+        awaitReady(a);
+        awaitReady(b);
+
+        try (Connection c = jdbc(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT version, count(*), bool_and(success) FROM flyway_schema_history "
+                     + "WHERE version IS NOT NULL GROUP BY version ORDER BY version")) {
+            int versions = 0;
+            while (rs.next()) {
+                versions++;
+                assertThat(rs.getInt(2)).as("migration %s applied once", rs.getString(1)).isEqualTo(1);
+                assertThat(rs.getBoolean(3)).isTrue();
+            }
+            assertThat(versions).isEqualTo(new File("src/main/resources/db/migration").list().length);
+        }
+
+        for (Replica r : List.of(a, b)) {
+            assertThat(r.stdout).isNotEmpty();
+            for (String line : r.stdout) {
+                JsonNode entry = JSON.readTree(line);
+                assertThat(entry.isObject()).as("JSON log line: %s", line).isTrue();
+                assertThat(entry.has("level") && entry.has("message")).as(line).isTrue();
+            }
+        }
+        assertThat(String.join("\n", a.stdout)).contains("tracebridge");
+
+        // SIGTERM while four exporters keep sending batches over OTLP/gRPC.
+        Map<String, Integer> acknowledged = new ConcurrentHashMap<>();
+        AtomicBoolean stopSending = new AtomicBoolean();
+        List<Integer> failures = new CopyOnWriteArrayList<>();
+        ExecutorService senders = Executors.newFixedThreadPool(4);
+        for (int s = 0; s < 4; s++) {
+            int sender = s;
+            senders.submit(() -> {
+                OtlpGrpcSpanExporter exporter = OtlpGrpcSpanExporter.builder()
+                        .setEndpoint("http://127.0.0.1:" + a.grpcPort).setTimeout(10, TimeUnit.SECONDS)
+                        .setRetryPolicy(null).build();
+                for (int batch = 0; !stopSending.get(); batch++) {
+                    Batch spans = batch("s" + sender + "-" + batch, 50);
+                    CompletableResultCode r = exporter.export(spans.spans).join(15, TimeUnit.SECONDS);
+                    if (r.isSuccess()) {
+                        acknowledged.put(spans.traceId, spans.spans.size());
+                    } else {
+                        failures.add(batch);
+                    }
+                }
+                exporter.shutdown();
+                return null;
+            });
+        }
+        long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (acknowledged.size() < 20 && System.nanoTime() < waitUntil) {
+            Thread.sleep(20);
+        }
+        assertThat(acknowledged).as("batches acknowledged before SIGTERM").hasSizeGreaterThanOrEqualTo(20);
+        long sigterm = System.nanoTime();
+        a.process.destroy(); // SIGTERM
+        int grace = new ObjectMapper(new YAMLFactory()).readTree(new File("k8s/base/deployment.yaml"))
+                .at("/spec/template/spec/terminationGracePeriodSeconds").asInt();
+        assertThat(a.process.waitFor(grace, TimeUnit.SECONDS)).as("exits within the grace period").isTrue();
+        double seconds = (System.nanoTime() - sigterm) / 1e9;
+        stopSending.set(true);
+        senders.shutdown();
+        assertThat(senders.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
+
+        Map<String, Integer> acked = new HashMap<>(acknowledged);
+        try (Connection c = jdbc(); PreparedStatement ps = c.prepareStatement(
+                "SELECT trace_id, count(*) FROM spans WHERE trace_id = ANY (?) GROUP BY trace_id")) {
+            ps.setArray(1, c.createArrayOf("text", acked.keySet().toArray()));
+            Map<String, Integer> stored = new HashMap<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    stored.put(rs.getString(1), rs.getInt(2));
+                }
+            }
+            assertThat(stored).as("every acknowledged batch is stored, exactly once").isEqualTo(acked);
+        }
+        System.out.printf("SIGTERM: exited after %.1f s; %d batches acknowledged and stored, %d refused or cut off%n",
+                seconds, acked.size(), failures.size());
+        assertThat(String.join("\n", a.stdout)).doesNotContain("still in flight after");
+    }
+
+    // ---------------------------------------------------------------------------------------
+
+    private record Batch(String traceId, List<SpanData> spans) {
+    }
+
+    /** One trace of {@code n} spans (root and children), made by the real SDK. */
+    private static Batch batch(String name, int n) {
+        RecordingExporter rec = new RecordingExporter();
+        var provider = Otel.recordingProvider(rec, Attributes.empty());
+        Tracer tracer = Otel.tracer(provider);
+        Span root = tracer.spanBuilder(name).startSpan();
+        root.setAttribute("mlflow.spanInputs", "{\"question\": \"" + "x".repeat(500) + "\"}");
+        try (Scope ignored = root.makeCurrent()) {
+            for (int i = 1; i < n; i++) {
+                tracer.spanBuilder("child-" + i).startSpan().end();
+            }
+        }
+        root.end();
+        provider.close();
+        return new Batch("tr-" + root.getSpanContext().getTraceId(), rec.spans());
+    }
+
+    private static final class Replica {
+        final Process process;
+        final int httpPort;
+        final int grpcPort;
+        final List<String> stdout = Collections.synchronizedList(new ArrayList<>());
+
+        Replica(Process process, int httpPort, int grpcPort) {
+            this.process = process;
+            this.httpPort = httpPort;
+            this.grpcPort = grpcPort;
+        }
+    }
+
+    /** Starts target/quarkus-app as the Deployment does: ConfigMap env, Secret env, JAVA_OPTS. */
+    private Replica start(String name) throws Exception {
+        JsonNode configMap = new ObjectMapper(new YAMLFactory()).readTree(new File("k8s/base/configmap.yaml"));
+        Map<String, String> env = new HashMap<>();
+        configMap.get("data").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+        env.put("TRACEBRIDGE_DB_HOST", HOST);
+        env.put("TRACEBRIDGE_DB_PORT", PORT);
+        env.put("TRACEBRIDGE_DB_NAME", DB);
+        env.put("TRACEBRIDGE_DB_USER", USER);
+        env.put("TRACEBRIDGE_DB_PASSWORD", PASSWORD);
+        int httpPort = freePort();
+        int grpcPort = freePort();
+        env.put("TRACEBRIDGE_HTTP_PORT", String.valueOf(httpPort));
+        env.put("TRACEBRIDGE_GRPC_PORT", String.valueOf(grpcPort));
+        env.put("TRACEBRIDGE_HTTP_HOST", "127.0.0.1");
+        env.put("TRACEBRIDGE_GRPC_HOST", "127.0.0.1");
+        List<String> cmd = new ArrayList<>();
+        cmd.add(System.getProperty("java.home") + "/bin/java");
+        cmd.addAll(List.of(env.get("JAVA_OPTS").split("\\s+")));
+        cmd.addAll(List.of("-jar", "target/quarkus-app/quarkus-run.jar"));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(new File("target/packaged-app-" + name + ".stderr"));
+        pb.environment().keySet().removeIf(k -> k.startsWith("TRACEBRIDGE_") || k.startsWith("QUARKUS_"));
+        pb.environment().putAll(env);
+        Replica r = new Replica(pb.start(), httpPort, grpcPort);
+        replicas.add(r);
+        Thread reader = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(r.process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = in.readLine()) != null; ) {
+                    if (!line.isBlank()) {
+                        r.stdout.add(line);
+                    }
+                }
+            } catch (Exception ignored) {
+                // the process ended
+            }
+        }, "stdout-" + name);
+        reader.setDaemon(true);
+        reader.start();
+        return r;
+    }
+
+    private void awaitReady(Replica r) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (System.nanoTime() < deadline) {
+            if (!r.process.isAlive()) {
+                throw new AssertionError("replica exited with " + r.process.exitValue() + ": " + r.stdout);
+            }
+            try {
+                HttpResponse<String> resp = http.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + r.httpPort + "/q/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
+                if (resp.statusCode() == 200) {
+                    return;
+                }
+            } catch (java.io.IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("replica not ready after 90 s: " + r.stdout);
+    }
+
+    private static void emptyDatabase() throws Exception {
+        try (Connection c = jdbc(); Statement s = c.createStatement()) {
+            s.execute("DROP SCHEMA IF EXISTS public CASCADE");
+            s.execute("CREATE SCHEMA public");
+        }
+    }
+
+    private static Connection jdbc() throws Exception {
+        return DriverManager.getConnection("jdbc:postgresql://" + HOST + ":" + PORT + "/" + DB, USER, PASSWORD);
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
