@@ -98,11 +98,14 @@ function strategicMerge(target, patch, at) {
       strategicMerge(target[key], value, `${at}.${key}`);
     } else if (Array.isArray(value) && Array.isArray(target[key]) && MERGE_KEYS[key]) {
       const mk = (e) => MERGE_KEYS[key].split(".").reduce((x, p) => x?.[p], e);
+      const added = [];
       for (const item of value) {
         const existing = target[key].find((e) => mk(e) === mk(item));
         if (existing) strategicMerge(existing, item, `${at}.${key}[${mk(item)}]`);
-        else target[key].push(structuredClone(item));
+        else added.push(structuredClone(item));
       }
+      // As kustomize does: elements only the patch has come first.
+      target[key] = [...added, ...target[key]];
     } else if (Array.isArray(value) && key === "ports") {
       throw new Error(`patching ${at}.ports is not supported by this renderer`);
     } else {
@@ -354,9 +357,9 @@ const renderings = {
   dev: { dir: path.join(k8sDir, "overlays/dev"), external: {} },
   prod: { dir: path.join(k8sDir, "overlays/prod"), external: {} },
 };
-// The prod overlay expects the Secret that k8s/overlays/prod/secret.example.yaml describes.
-const example = loadDocs(path.join(k8sDir, "overlays/prod/secret.example.yaml"))[0];
-renderings.prod.external.secrets = { [example.metadata.name]: new Set(Object.keys(example.stringData)) };
+// The prod overlay expects the Secrets that k8s/overlays/prod/secret.example.yaml describes.
+renderings.prod.external.secrets = Object.fromEntries(loadDocs(path.join(k8sDir, "overlays/prod/secret.example.yaml"))
+  .map((s) => [s.metadata.name, new Set(Object.keys(s.stringData))]));
 
 const outDir = path.join(repo, "target/k8s");
 fs.mkdirSync(outDir, { recursive: true });

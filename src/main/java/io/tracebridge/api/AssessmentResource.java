@@ -1,5 +1,6 @@
 package io.tracebridge.api;
 
+import io.tracebridge.security.Access;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -26,9 +27,11 @@ import jakarta.ws.rs.core.MediaType;
 @Consumes(MediaType.WILDCARD)
 public class AssessmentResource {
     private final AssessmentService assessments;
+    private final Access access;
 
-    public AssessmentResource(AssessmentService assessments) {
+    public AssessmentResource(AssessmentService assessments, Access access) {
         this.assessments = assessments;
+        this.access = access;
     }
 
     @Operation(summary = "Create an assessment (log_feedback, log_expectation)")
@@ -36,14 +39,15 @@ public class AssessmentResource {
     @POST
     public Uni<ObjectNode> create(@PathParam("trace_id") String traceId, String body) {
         JsonNode req = Requests.body(body);
-        return assessments.create(traceId, Requests.field(req, "assessment")).map(AssessmentResource::wrap);
+        return access.trace(traceId).chain(() -> assessments.create(traceId, Requests.field(req, "assessment")))
+                .map(AssessmentResource::wrap);
     }
 
     @Operation(summary = "Get an assessment")
     @GET
     @Path("/{assessment_id}")
     public Uni<ObjectNode> get(@PathParam("trace_id") String traceId, @PathParam("assessment_id") String id) {
-        return assessments.get(traceId, id).map(AssessmentResource::wrap);
+        return access.trace(traceId).chain(() -> assessments.get(traceId, id)).map(AssessmentResource::wrap);
     }
 
     @Operation(summary = "Update an assessment (update_mask: camelCase or snake_case paths)")
@@ -53,7 +57,8 @@ public class AssessmentResource {
     public Uni<ObjectNode> update(@PathParam("trace_id") String traceId, @PathParam("assessment_id") String id,
                                   String body) {
         JsonNode req = Requests.body(body);
-        return assessments.update(traceId, id, Requests.field(req, "assessment"), Requests.field(req, "update_mask"))
+        return access.trace(traceId).chain(() -> assessments.update(traceId, id, Requests.field(req, "assessment"),
+                        Requests.field(req, "update_mask")))
                 .map(AssessmentResource::wrap);
     }
 
@@ -62,7 +67,7 @@ public class AssessmentResource {
     @DELETE
     @Path("/{assessment_id}")
     public Uni<ObjectNode> delete(@PathParam("trace_id") String traceId, @PathParam("assessment_id") String id) {
-        return assessments.delete(traceId, id).map(v -> Json.object());
+        return access.trace(traceId).chain(() -> assessments.delete(traceId, id)).map(v -> Json.object());
     }
 
     static ObjectNode wrap(Assessment a) {

@@ -1,5 +1,7 @@
 package io.tracebridge.api;
 
+import io.tracebridge.security.Access;
+import io.tracebridge.security.ApiToken;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -34,9 +36,11 @@ public class ExperimentResource {
     static final int MAX_TAG_VALUE_LENGTH = 20_000;
 
     private final ExperimentStore experiments;
+    private final Access access;
 
-    public ExperimentResource(ExperimentStore experiments) {
+    public ExperimentResource(ExperimentStore experiments, Access access) {
         this.experiments = experiments;
+        this.access = access;
     }
 
     @Operation(summary = "Create an experiment")
@@ -45,6 +49,7 @@ public class ExperimentResource {
     @Path("/create")
     @Consumes(MediaType.WILDCARD)
     public Uni<ObjectNode> create(String body) {
+        access.caller().requireUnrestricted("create experiments");
         JsonNode req = Requests.body(body);
         String name = Requests.required(Requests.text(req, "name"), "name");
         if (name.isBlank() || name.length() > MAX_NAME_LENGTH) {
@@ -82,6 +87,7 @@ public class ExperimentResource {
     @Path("/get")
     public Uni<ObjectNode> get(@QueryParam("experiment_id") String experimentId) {
         long id = Requests.experimentId(experimentId);
+        access.caller().requireExperiment(id);
         return experiments.get(id).map(found -> {
             var e = found.orElseThrow(() -> MlflowException.notFound("No Experiment with id=" + id + " exists"));
             ObjectNode n = Json.object();
@@ -95,9 +101,11 @@ public class ExperimentResource {
     @Path("/get-by-name")
     public Uni<ObjectNode> getByName(@QueryParam("experiment_name") String name) {
         Requests.required(name, "experiment_name");
+        ApiToken caller = access.caller();
         return experiments.getByName(name).map(found -> {
             var e = found.orElseThrow(() -> MlflowException.notFound(
                     "Could not find experiment with name '" + name + "'"));
+            caller.requireExperiment(Long.parseLong(e.experimentId()));
             ObjectNode n = Json.object();
             n.set("experiment", Json.experiment(e));
             return n;
@@ -135,10 +143,13 @@ public class ExperimentResource {
 
     private Uni<ObjectNode> search(String filter, List<String> orderBy, String viewType, Integer max, String token) {
         var query = ExperimentSearch.compile(filter, orderBy, viewType, max, token);
+        ApiToken caller = access.caller();
         return experiments.search(query).map(page -> {
             ObjectNode n = Json.object();
             var arr = n.putArray("experiments");
-            page.experiments().forEach(e -> arr.add(Json.experiment(e)));
+            // A token limited to some experiments sees only those (pages may then hold fewer).
+            page.experiments().stream().filter(e -> caller.mayAccess(Long.parseLong(e.experimentId())))
+                    .forEach(e -> arr.add(Json.experiment(e)));
             if (page.nextOffset() != null) {
                 n.put("next_page_token", OffsetPageToken.encode(page.nextOffset()));
             }

@@ -1,5 +1,7 @@
 package io.tracebridge.api;
 
+import io.tracebridge.security.Access;
+import io.tracebridge.security.ApiToken;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -39,8 +41,11 @@ public class FeedbackResource {
     private final PendingFeedbackStore pending;
     private final ExperimentStore experiments;
 
+    private final Access access;
+
     public FeedbackResource(FeedbackByRequestService feedback, PendingFeedbackStore pending,
-                            ExperimentStore experiments) {
+                            ExperimentStore experiments, Access access) {
+        this.access = access;
         this.feedback = feedback;
         this.pending = pending;
         this.experiments = experiments;
@@ -58,7 +63,9 @@ public class FeedbackResource {
                              String body) {
         var req = Requests.body(body);
         Requests.required(clientRequestId, "client_request_id");
+        ApiToken caller = access.caller();
         return experimentScope(experimentId, experimentName)
+                .invoke(exp -> checkScope(caller, exp))
                 .chain(exp -> feedback.log(clientRequestId, exp, req, user))
                 .map(outcome -> {
                     if (outcome.assessment() != null) {
@@ -86,12 +93,22 @@ public class FeedbackResource {
             throw MlflowException.invalid("'max_results' must be between 1 and 1000.");
         }
         Long exp = experimentId == null ? null : Requests.experimentId(experimentId);
+        checkScope(access.caller(), exp);
         return pending.list(exp, s, limit).map(list -> {
             ObjectNode n = Json.object();
             ArrayNode arr = n.putArray("pending_feedback");
             list.forEach(p -> arr.add(json(p)));
             return n;
         });
+    }
+
+    /** A token limited to some experiments must name one of them (null means all experiments). */
+    private static void checkScope(ApiToken caller, Long experimentId) {
+        if (experimentId == null) {
+            caller.requireUnrestricted("act on all experiments; pass experiment_id");
+        } else {
+            caller.requireExperiment(experimentId);
+        }
     }
 
     private Uni<Long> experimentScope(String experimentId, String experimentName) {

@@ -13,6 +13,8 @@ import io.tracebridge.store.TraceStore;
 import io.tracebridge.store.TraceUpdates;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tracebridge.ops.SearchMetrics;
+import io.tracebridge.security.Access;
+import io.tracebridge.security.ApiToken;
 import io.tracebridge.search.TraceSearch;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -42,8 +44,11 @@ public class TraceResource {
 
     private final SearchMetrics searchMetrics;
 
+    private final Access access;
+
     public TraceResource(TraceStore traces, TraceUpdates updates, ExperimentStore experiments,
-                         SearchMetrics searchMetrics) {
+                         SearchMetrics searchMetrics, Access access) {
+        this.access = access;
         this.searchMetrics = searchMetrics;
         this.traces = traces;
         this.updates = updates;
@@ -57,7 +62,9 @@ public class TraceResource {
     public Uni<ObjectNode> startTrace(String body) {
         JsonNode req = Requests.body(body);
         TraceInfoJson.Parsed parsed = TraceInfoJson.parse(Requests.field(Requests.field(req, "trace"), "trace_info"));
-        return experiments.get(parsed.experimentId())
+        ApiToken caller = access.caller();
+        caller.requireExperiment(parsed.experimentId());
+        return access.trace(parsed.info().traceId()).chain(() -> experiments.get(parsed.experimentId()))
                 .chain(found -> {
                     var experiment = found.orElseThrow(() -> MlflowException.notFound(
                             "No Experiment with id=" + parsed.experimentId() + " exists"));
@@ -67,7 +74,7 @@ public class TraceResource {
                     }
                     return updates.startTrace(experiment, parsed.info());
                 })
-                .chain(() -> load(parsed.info().traceId()))
+                .chain(() -> load(caller, parsed.info().traceId()))
                 .map(stored -> {
                     ObjectNode n = Json.object();
                     n.putObject("trace").set("trace_info", Json.traceInfo(stored.info()));
@@ -84,6 +91,7 @@ public class TraceResource {
     public Uni<ObjectNode> deleteTraces(String body) {
         JsonNode req = Requests.body(body);
         long experimentId = Requests.experimentId(Requests.text(req, "experiment_id"));
+        access.caller().requireExperiment(experimentId);
         JsonNode ids = Requests.field(req, "request_ids");
         String maxTimestamp = Requests.text(req, "max_timestamp_millis");
         boolean byIds = ids.isArray() && !ids.isEmpty();
@@ -119,7 +127,7 @@ public class TraceResource {
                                     @QueryParam("allow_partial") String allowPartial) {
         Requests.required(traceId, "trace_id");
         boolean partialOk = Requests.bool(allowPartial, false);
-        return loadComplete(traceId, partialOk, 0).chain(stored -> traces.getSpans(List.of(traceId))
+        return loadComplete(access.caller(), traceId, partialOk, 0).chain(stored -> traces.getSpans(List.of(traceId))
                 .map(spans -> {
                     ObjectNode n = Json.object();
                     n.set("trace", Json.trace(stored.info(), spans.getOrDefault(traceId, List.of())));
@@ -127,8 +135,8 @@ public class TraceResource {
                 }));
     }
 
-    private Uni<TraceStore.StoredTrace> loadComplete(String traceId, boolean partialOk, int attempt) {
-        return load(traceId).chain(stored -> {
+    private Uni<TraceStore.StoredTrace> loadComplete(ApiToken caller, String traceId, boolean partialOk, int attempt) {
+        return load(caller, traceId).chain(stored -> {
             if (stored.complete() || partialOk) {
                 return Uni.createFrom().item(stored);
             }
@@ -138,7 +146,7 @@ public class TraceResource {
                         + "Pass allow_partial=true to read the spans stored so far."));
             }
             return Uni.createFrom().voidItem().onItem().delayIt().by(INCOMPLETE_RETRY_DELAYS.get(attempt))
-                    .chain(() -> loadComplete(traceId, partialOk, attempt + 1));
+                    .chain(() -> loadComplete(caller, traceId, partialOk, attempt + 1));
         });
     }
 
@@ -181,6 +189,8 @@ public class TraceResource {
         } else if (ob.isTextual()) {
             orderBy.add(ob.asText());
         }
+        ApiToken caller = access.caller();
+        experimentIds.forEach(caller::requireExperiment);
         TraceSearch search = TraceSearch.compile(experimentIds.stream().distinct().toList(),
                 Requests.text(req, "filter"), orderBy,
                 Requests.integer(Requests.text(req, "max_results"), "max_results"),
@@ -206,7 +216,12 @@ public class TraceResource {
         if (traceIds.size() > MAX_BATCH_IDS) {
             throw MlflowException.invalid("At most " + MAX_BATCH_IDS + " trace_ids can be fetched at once");
         }
-        return traces.getTraces(traceIds).chain(found -> traces.getSpans(traceIds).map(spans -> {
+        ApiToken caller = access.caller();
+        return traces.getTraces(traceIds).invoke(found -> found.forEach(t -> {
+            if (!caller.mayAccess(Long.parseLong(t.info().experimentId()))) {
+                throw caller.denied("trace " + t.info().traceId());
+            }
+        })).chain(found -> traces.getSpans(traceIds).map(spans -> {
             ObjectNode n = Json.object();
             ArrayNode arr = n.putArray("traces");
             for (String id : traceIds) {
@@ -222,17 +237,21 @@ public class TraceResource {
     @GET
     @Path("/{trace_id}")
     public Uni<ObjectNode> getTraceInfo(@PathParam("trace_id") String traceId) {
-        return load(traceId).map(stored -> {
+        return load(access.caller(), traceId).map(stored -> {
             ObjectNode n = Json.object();
             n.putObject("trace").set("trace_info", Json.traceInfo(stored.info()));
             return n;
         });
     }
 
-    private Uni<TraceStore.StoredTrace> load(String traceId) {
+    /** The trace, if it exists and the caller may read it. */
+    private Uni<TraceStore.StoredTrace> load(ApiToken caller, String traceId) {
         return traces.getTraces(List.of(traceId)).map(list -> {
             if (list.isEmpty()) {
                 throw MlflowException.notFound("Trace with ID '" + traceId + "' not found.");
+            }
+            if (!caller.mayAccess(Long.parseLong(list.get(0).info().experimentId()))) {
+                throw caller.denied("trace " + traceId);
             }
             return list.get(0);
         });

@@ -1,5 +1,6 @@
 package io.tracebridge.api;
 
+import io.tracebridge.security.Access;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -34,9 +35,11 @@ public class TraceTagResource {
             "mlflow.trace.archiveLocation");
 
     private final TraceUpdates traces;
+    private final Access access;
 
-    public TraceTagResource(TraceUpdates traces) {
+    public TraceTagResource(TraceUpdates traces, Access access) {
         this.traces = traces;
+        this.access = access;
     }
 
     @Operation(summary = "Set a trace tag")
@@ -53,7 +56,7 @@ public class TraceTagResource {
             throw MlflowException.invalid("Trace tag value for key '" + key + "' is " + value.length()
                     + " characters; at most " + MAX_VALUE_LENGTH + " are allowed.");
         }
-        return traces.setTag(traceId, key, value).map(v -> Json.object());
+        return access.trace(traceId).chain(() -> traces.setTag(traceId, key, value)).map(v -> Json.object());
     }
 
     /** The key comes in a JSON body (MLflow's client) or as {@code ?key=}. */
@@ -62,7 +65,8 @@ public class TraceTagResource {
     public Uni<ObjectNode> delete(@PathParam("trace_id") String traceId, @QueryParam("key") String queryKey,
                                   String body) {
         String key = queryKey != null ? queryKey : Requests.text(Requests.body(body), "key");
-        return traces.deleteTag(traceId, key(key)).map(v -> Json.object());
+        String checked = key(key);
+        return access.trace(traceId).chain(() -> traces.deleteTag(traceId, checked)).map(v -> Json.object());
     }
 
     private static String key(String key) {

@@ -5,7 +5,9 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.tracebridge.mapping.Rejection;
 import io.tracebridge.mapping.TraceAssembler;
+import io.tracebridge.model.ErrorCode;
 import io.tracebridge.model.MlflowException;
+import io.tracebridge.security.ApiToken;
 import io.tracebridge.ops.IngestMetrics;
 import io.tracebridge.ops.IngestMetrics.Transport;
 import io.tracebridge.ops.TracebridgeConfig;
@@ -55,10 +57,11 @@ public class IngestService {
     }
 
     /**
+     * @param caller           the authenticated caller; it must be allowed the experiment
      * @param experimentHeader value of {@code x-mlflow-experiment-id}, or null
      * @param decode           produces the request; may throw {@link OtlpException}
      */
-    public Uni<IngestResult> ingest(Transport transport, String experimentHeader,
+    public Uni<IngestResult> ingest(Transport transport, ApiToken caller, String experimentHeader,
                                     Supplier<ExportTraceServiceRequest> decode) {
         long start = System.nanoTime();
         if (!limiter.tryAcquire()) {
@@ -70,6 +73,12 @@ public class IngestService {
         }
         AtomicInteger decodedSpans = new AtomicInteger();
         return experiments.resolve(experimentHeader)
+                .invoke(experiment -> {
+                    if (!caller.mayAccess(Long.parseLong(experiment.experimentId()))) {
+                        throw new OtlpException(OtlpException.Kind.PERMISSION_DENIED, "Token '" + caller.name()
+                                + "' may not write to experiment " + experiment.experimentId());
+                    }
+                })
                 .emitOn(Infrastructure.getDefaultWorkerPool())
                 .chain(experiment -> {
                     TraceAssembler.Result result = assembler.assemble(decode.get());
@@ -124,7 +133,8 @@ public class IngestService {
      */
     static OtlpException classify(Throwable t) {
         if (t instanceof MlflowException m) {
-            return new OtlpException(OtlpException.Kind.BAD_REQUEST, m.getMessage());
+            return new OtlpException(m.code() == ErrorCode.PERMISSION_DENIED ? OtlpException.Kind.PERMISSION_DENIED
+                    : OtlpException.Kind.BAD_REQUEST, m.getMessage());
         }
         if (StoreFailures.isDataError(t)) {
             PgException pg = StoreFailures.pgException(t);

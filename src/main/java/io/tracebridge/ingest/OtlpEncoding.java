@@ -17,6 +17,12 @@ public enum OtlpEncoding {
         return mediaType;
     }
 
+    /** A {@code google.rpc.Status} error body in this encoding (OTLP/HTTP failure responses). */
+    public byte[] statusBody(int grpcCode, String message) {
+        com.google.rpc.Status status = com.google.rpc.Status.newBuilder().setCode(grpcCode).setMessage(message).build();
+        return this == JSON ? OtlpJson.print(status).getBytes(java.nio.charset.StandardCharsets.UTF_8) : status.toByteArray();
+    }
+
     /** The encoding named by a Content-Type header (parameters ignored), or null if unsupported. */
     public static OtlpEncoding fromContentType(String contentType) {
         if (contentType == null) {

@@ -8,6 +8,10 @@ public class OtlpException extends RuntimeException {
     public enum Kind {
         /** Undecodable or invalid input: HTTP 400, gRPC INVALID_ARGUMENT. */
         BAD_REQUEST(400),
+        /** Missing or unknown API token: HTTP 401, gRPC UNAUTHENTICATED. */
+        UNAUTHENTICATED(401),
+        /** The token may not write to this experiment: HTTP 403, gRPC PERMISSION_DENIED. */
+        PERMISSION_DENIED(403),
         /** Unknown experiment: HTTP 404, gRPC NOT_FOUND. */
         NOT_FOUND(404),
         /** Body over the configured limit: HTTP 413, gRPC RESOURCE_EXHAUSTED. */

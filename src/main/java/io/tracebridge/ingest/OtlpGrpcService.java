@@ -8,6 +8,8 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import io.quarkus.grpc.GrpcService;
 import io.tracebridge.ops.IngestMetrics;
+import io.tracebridge.security.ApiToken;
+import io.tracebridge.security.GrpcAuthInterceptor;
 
 /**
  * OTLP/gRPC edge: {@code opentelemetry.proto.collector.trace.v1.TraceService/Export} on its own
@@ -25,7 +27,9 @@ public class OtlpGrpcService extends TraceServiceGrpc.TraceServiceImplBase {
     @Override
     public void export(ExportTraceServiceRequest request, StreamObserver<ExportTraceServiceResponse> response) {
         String experimentId = ExperimentHeaderInterceptor.EXPERIMENT_ID.get();
-        ingest.ingest(IngestMetrics.Transport.GRPC, experimentId, () -> request).subscribe().with(
+        ApiToken caller = GrpcAuthInterceptor.CALLER.get();
+        ingest.ingest(IngestMetrics.Transport.GRPC, caller == null ? ApiToken.ANONYMOUS_ADMIN : caller, experimentId,
+                () -> request).subscribe().with(
                 result -> {
                     ExportTraceServiceResponse.Builder b = ExportTraceServiceResponse.newBuilder();
                     if (result.rejectedSpans() > 0) {
@@ -43,6 +47,8 @@ public class OtlpGrpcService extends TraceServiceGrpc.TraceServiceImplBase {
         if (failure instanceof OtlpException e) {
             Status s = switch (e.kind()) {
                 case BAD_REQUEST, UNSUPPORTED_MEDIA_TYPE -> Status.INVALID_ARGUMENT;
+                case UNAUTHENTICATED -> Status.UNAUTHENTICATED;
+                case PERMISSION_DENIED -> Status.PERMISSION_DENIED;
                 case NOT_FOUND -> Status.NOT_FOUND;
                 case TOO_LARGE -> Status.RESOURCE_EXHAUSTED;
                 case UNAVAILABLE -> Status.UNAVAILABLE;

@@ -8,6 +8,7 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.smallrye.mutiny.Uni;
 import io.tracebridge.ops.IngestMetrics;
+import io.tracebridge.security.Access;
 import io.tracebridge.ops.TracebridgeConfig;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
@@ -30,8 +31,11 @@ public class OtlpHttpResource {
     private final IngestService ingest;
     private final OtlpDecoder decoder;
 
-    public OtlpHttpResource(IngestService ingest, TracebridgeConfig config) {
+    private final Access access;
+
+    public OtlpHttpResource(IngestService ingest, TracebridgeConfig config, Access access) {
         this.ingest = ingest;
+        this.access = access;
         this.decoder = new OtlpDecoder(config.ingest().maxDecompressedBytes());
     }
 
@@ -48,7 +52,7 @@ public class OtlpHttpResource {
                     OtlpException.Kind.UNSUPPORTED_MEDIA_TYPE, "Unsupported Content-Type: " + contentType
                     + ". Expected application/x-protobuf or application/json")));
         }
-        return ingest.ingest(IngestMetrics.Transport.HTTP, experimentId, () -> decoder.decode(body == null ? new byte[0] : body, encoding, contentEncoding))
+        return ingest.ingest(IngestMetrics.Transport.HTTP, access.caller(), experimentId, () -> decoder.decode(body == null ? new byte[0] : body, encoding, contentEncoding))
                 .map(result -> success(encoding, result))
                 .onFailure(OtlpException.class).recoverWithItem(t -> error(encoding, (OtlpException) t));
     }
@@ -79,6 +83,8 @@ public class OtlpHttpResource {
     static int grpcCode(OtlpException.Kind kind) {
         return switch (kind) {
             case BAD_REQUEST, UNSUPPORTED_MEDIA_TYPE -> 3; // INVALID_ARGUMENT
+            case UNAUTHENTICATED -> 16;                     // UNAUTHENTICATED
+            case PERMISSION_DENIED -> 7;                    // PERMISSION_DENIED
             case NOT_FOUND -> 5;                            // NOT_FOUND
             case TOO_LARGE -> 8;                            // RESOURCE_EXHAUSTED
             case UNAVAILABLE -> 14;                         // UNAVAILABLE

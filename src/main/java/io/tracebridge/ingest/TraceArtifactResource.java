@@ -9,6 +9,8 @@ import io.tracebridge.api.ErrorMapper;
 import io.tracebridge.model.ErrorCode;
 import io.tracebridge.model.TraceIds;
 import io.tracebridge.ops.IngestMetrics;
+import io.tracebridge.security.Access;
+import io.tracebridge.security.ApiToken;
 import io.tracebridge.store.TraceStore;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.PUT;
@@ -39,7 +41,10 @@ public class TraceArtifactResource {
     private final IngestService ingest;
     private final TraceStore traces;
 
-    public TraceArtifactResource(IngestService ingest, TraceStore traces) {
+    private final Access access;
+
+    public TraceArtifactResource(IngestService ingest, TraceStore traces, Access access) {
+        this.access = access;
         this.ingest = ingest;
         this.traces = traces;
     }
@@ -56,16 +61,20 @@ public class TraceArtifactResource {
         }
         String experimentId = m.group(1);
         String traceId = m.group(2);
+        ApiToken caller = access.caller();
         return traces.getSpans(List.of(traceId)).chain(existing -> {
             if (!existing.isEmpty()) {
                 return Uni.createFrom().item(Response.ok(Map.of()).build());
             }
-            return ingest.ingest(IngestMetrics.Transport.HTTP, experimentId, () -> parse(body, traceId))
+            return ingest.ingest(IngestMetrics.Transport.HTTP, caller, experimentId, () -> parse(body, traceId))
                     .map(r -> Response.ok(Map.of()).build())
                     .onFailure(OtlpException.class).recoverWithItem(t -> ErrorMapper.response(
-                            ((OtlpException) t).kind() == OtlpException.Kind.UNAVAILABLE
-                                    ? ErrorCode.TEMPORARILY_UNAVAILABLE : ErrorCode.INVALID_PARAMETER_VALUE,
-                            t.getMessage()));
+                            switch (((OtlpException) t).kind()) {
+                                case UNAVAILABLE -> ErrorCode.TEMPORARILY_UNAVAILABLE;
+                                case PERMISSION_DENIED -> ErrorCode.PERMISSION_DENIED;
+                                case NOT_FOUND -> ErrorCode.RESOURCE_DOES_NOT_EXIST;
+                                default -> ErrorCode.INVALID_PARAMETER_VALUE;
+                            }, t.getMessage()));
         });
     }
 

@@ -13,6 +13,18 @@ public interface TracebridgeConfig {
 
     Feedback feedback();
 
+    Auth auth();
+
+    /** Bearer-token authentication (see README "Authentication"). */
+    interface Auth {
+        /** Off for local runs; on in the Kubernetes prod overlay. */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** {@code name:scope:sha256-hex[:experiment-ids]} entries, separated by {@code ;} or new lines. */
+        java.util.Optional<String> tokens();
+    }
+
     interface Feedback {
         /** How long feedback logged by client request ID waits for its trace before it expires. */
         @WithDefault("PT1H")

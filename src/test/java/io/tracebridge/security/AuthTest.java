@@ -1,0 +1,310 @@
+package io.tracebridge.security;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.specification.RequestSpecification;
+import io.tracebridge.support.Routes;
+import io.tracebridge.support.Db;
+import io.tracebridge.support.Otel;
+import io.tracebridge.support.RecordingExporter;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/**
+ * Authentication on: every route but health and version needs a token, scopes and experiment
+ * limits hold on REST, OTLP/HTTP and OTLP/gRPC, and no token reaches the log.
+ */
+@QuarkusTest
+@TestProfile(AuthTest.AuthOn.class)
+class AuthTest {
+    static final String READ = "tb_test_read_" + "0123456789";
+    static final String WRITE = "tb_test_write_" + "0123456789";
+    static final String ADMIN = "tb_test_admin_" + "0123456789";
+    /** Write, limited to the Default experiment 0. */
+    static final String LIMITED = "tb_test_limited_" + "0123456789";
+    static final Set<String> OPEN = Set.of("/version", "/health", "/q/health", "/q/health/live", "/q/health/ready",
+            "/q/health/started");
+
+    public static class AuthOn implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("tracebridge.auth.enabled", "true",
+                    "tracebridge.auth.tokens", "reader:read:" + TokenRegistry.sha256(READ)
+                            + ";writer:write:" + TokenRegistry.sha256(WRITE)
+                            + "\nadmin:admin:" + TokenRegistry.sha256(ADMIN)
+                            + ";limited:ingest:" + TokenRegistry.sha256(LIMITED) + ":0");
+        }
+    }
+
+    /** Keeps the HTTP router so that the test can list its routes. */
+    @Singleton
+    static class RouterHolder {
+        volatile Router router;
+
+        void keep(@Observes Router router) {
+            this.router = router;
+        }
+    }
+
+    @Inject
+    RouterHolder routerHolder;
+
+    @Inject
+    Pool pool;
+
+    private final List<String> logged = new ArrayList<>();
+    private final Handler capture = new Handler() {
+        @Override
+        public void publish(LogRecord r) {
+            synchronized (logged) {
+                logged.add(r.getLoggerName() + " " + r.getMessage() + " " + java.util.Arrays.toString(r.getParameters())
+                        + (r.getThrown() == null ? "" : " " + r.getThrown()));
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
+    @BeforeEach
+    void captureLogs() {
+        Logger.getLogger("").addHandler(capture);
+    }
+
+    @AfterEach
+    void noTokenInTheLogs() {
+        Logger.getLogger("").removeHandler(capture);
+        synchronized (logged) {
+            for (String line : logged) {
+                for (String token : List.of(READ, WRITE, ADMIN, LIMITED)) {
+                    assertThat(line).doesNotContain(token);
+                }
+            }
+        }
+    }
+
+    private static RequestSpecification as(String token) {
+        return given().header("Authorization", "Bearer " + token);
+    }
+
+    @Test
+    void noRouteIsOpenWithoutAToken() throws Exception {
+        Set<String> paths = new TreeSet<>();
+        for (String route : Routes.jaxRs()) {
+            paths.add(route);
+        }
+        for (Route r : routerHolder.router.getRoutes()) {
+            if (r.getPath() != null) {
+                String method = r.methods() == null || r.methods().isEmpty() ? "get" : r.methods().iterator().next().name();
+                paths.add(method.toLowerCase() + " " + r.getPath());
+            }
+        }
+        // Extension endpoints and paths no route serves must be closed too.
+        paths.addAll(List.of("get /q/metrics", "get /q/openapi", "get /q/swagger-ui/", "get /q/health/ready",
+                "get /nothing/here", "post /api/2.0/mlflow/unknown", "get /q/health/../metrics"));
+        assertThat(paths).hasSizeGreaterThan(25);
+        Set<String> open = new TreeSet<>();
+        for (String route : paths) {
+            String[] mp = route.split(" ", 2);
+            String path = mp[1].replace("{version}", "3.0").replace("{trace_id}", "tr-00000000000000000000000000000000")
+                    .replace("{assessment_id}", "a-0").replace("{path}", "0/traces/tr-0/artifacts/traces.json")
+                    .replaceAll("\\{[^}]+}", "x").replaceAll("\\*$", "");
+            int status = given().body("{}").contentType("application/json").request(mp[0].toUpperCase(), path)
+                    .then().extract().statusCode();
+            if (status != 401) {
+                open.add(path);
+            } else {
+                given().body("{}").contentType("application/json").request(mp[0].toUpperCase(), path).then()
+                        .header("WWW-Authenticate", "Bearer realm=\"tracebridge\"");
+            }
+        }
+        assertThat(open).as("routes answering without a token").isSubsetOf(OPEN);
+        assertThat(open).contains("/version", "/q/health/ready");
+        for (String p : OPEN) {
+            given().get(p).then().statusCode(200);
+        }
+    }
+
+    @Test
+    void restErrorsAreMlflowJson() {
+        given().get("/api/2.0/mlflow/experiments/get?experiment_id=0").then().statusCode(401)
+                .body("error_code", equalTo("UNAUTHENTICATED"));
+        as("tb_wrong").get("/api/2.0/mlflow/experiments/get?experiment_id=0").then().statusCode(401)
+                .body("error_code", equalTo("UNAUTHENTICATED"));
+        given().header("Authorization", READ).get("/api/2.0/mlflow/experiments/get?experiment_id=0").then()
+                .statusCode(401);
+        as(READ).get("/api/2.0/mlflow/experiments/get?experiment_id=0").then().statusCode(200);
+        as(READ).get("/q/metrics").then().statusCode(200);
+        as(READ).contentType("application/json").body("{\"name\":\"x-" + UUID.randomUUID() + "\"}")
+                .post("/api/2.0/mlflow/experiments/create").then().statusCode(403)
+                .body("error_code", equalTo("PERMISSION_DENIED"));
+    }
+
+    @Test
+    void scopesOnRestAndOtlpHttp() throws Exception {
+        String exp = createExperiment(WRITE);
+        String search = "{\"locations\":[{\"type\":\"MLFLOW_EXPERIMENT\",\"mlflow_experiment\":{\"experiment_id\":\"" + exp
+                + "\"}}],\"max_results\":10}";
+        // Ingest needs write.
+        Sent read = send(http(READ, exp));
+        assertThat(read.ok).isFalse();
+        Sent nobody = send(http(null, exp));
+        assertThat(nobody.ok).isFalse();
+        Sent written = send(http(WRITE, exp));
+        assertThat(written.ok).isTrue();
+        assertThat(Db.count(pool, "SELECT count(*) FROM spans WHERE trace_id = ANY($1)",
+                (Object) new String[] {read.traceId, nobody.traceId})).isZero();
+        // OTLP/HTTP answers with a google.rpc.Status in the request's encoding.
+        given().contentType("application/json").body("{}").post("/v1/traces").then().statusCode(401)
+                .contentType("application/json").body("code", equalTo(16));
+        as(READ).contentType("application/json").body("{}").post("/v1/traces").then().statusCode(403)
+                .body("code", equalTo(7));
+        // Reading and searching need read.
+        as(READ).contentType("application/json").body(search).post("/api/3.0/mlflow/traces/search").then()
+                .statusCode(200).body("traces[0].trace_id", equalTo(written.traceId));
+        as(READ).get("/api/3.0/mlflow/traces/" + written.traceId).then().statusCode(200);
+        // Feedback needs write; deleting traces needs admin.
+        String feedback = "{\"assessment\":{\"assessment_name\":\"ok\",\"trace_id\":\"" + written.traceId
+                + "\",\"source\":{\"source_type\":\"HUMAN\",\"source_id\":\"u\"},\"feedback\":{\"value\":true}}}";
+        as(READ).contentType("application/json").body(feedback)
+                .post("/api/3.0/mlflow/traces/" + written.traceId + "/assessments").then().statusCode(403);
+        as(WRITE).contentType("application/json").body(feedback)
+                .post("/api/3.0/mlflow/traces/" + written.traceId + "/assessments").then().statusCode(200);
+        String delete = "{\"experiment_id\":\"" + exp + "\",\"request_ids\":[\"" + written.traceId + "\"]}";
+        as(WRITE).contentType("application/json").body(delete).post("/api/2.0/mlflow/traces/delete-traces").then()
+                .statusCode(403).body("error_code", equalTo("PERMISSION_DENIED"));
+        as(ADMIN).contentType("application/json").body(delete).post("/api/2.0/mlflow/traces/delete-traces").then()
+                .statusCode(200).body("traces_deleted", equalTo(1));
+    }
+
+    @Test
+    void otlpGrpcNeedsAWriteToken() throws Exception {
+        String exp = createExperiment(WRITE);
+        Sent nobody = send(grpc(null, exp));
+        Sent read = send(grpc(READ, exp));
+        Sent written = send(grpc(WRITE, exp));
+        assertThat(nobody.ok).isFalse();
+        assertThat(read.ok).isFalse();
+        assertThat(written.ok).isTrue();
+        assertThat(Db.count(pool, "SELECT count(*) FROM spans WHERE trace_id = $1", written.traceId)).isEqualTo(2);
+        assertThat(Db.count(pool, "SELECT count(*) FROM spans WHERE trace_id = ANY($1)",
+                (Object) new String[] {read.traceId, nobody.traceId})).isZero();
+    }
+
+    @Test
+    void aTokenLimitedToAnExperimentStaysInIt() throws Exception {
+        String other = createExperiment(WRITE);
+        Sent inOther = send(http(WRITE, other));
+        assertThat(inOther.ok).isTrue();
+
+        assertThat(send(http(LIMITED, other)).ok).as("OTLP/HTTP into another experiment").isFalse();
+        assertThat(send(grpc(LIMITED, other)).ok).as("OTLP/gRPC into another experiment").isFalse();
+        Sent own = send(grpc(LIMITED, "0"));
+        assertThat(own.ok).isTrue();
+        as(LIMITED).get("/api/3.0/mlflow/traces/" + own.traceId).then().statusCode(200);
+
+        as(LIMITED).get("/api/3.0/mlflow/traces/" + inOther.traceId).then().statusCode(403)
+                .body("error_code", equalTo("PERMISSION_DENIED"));
+        as(LIMITED).get("/api/3.0/mlflow/traces/get?trace_id=" + inOther.traceId).then().statusCode(403);
+        as(LIMITED).get("/api/3.0/mlflow/traces/batchGet?trace_ids=" + inOther.traceId).then().statusCode(403);
+        as(LIMITED).get("/api/2.0/mlflow/experiments/get?experiment_id=" + other).then().statusCode(403);
+        as(LIMITED).contentType("application/json").body("{\"locations\":[{\"type\":\"MLFLOW_EXPERIMENT\","
+                + "\"mlflow_experiment\":{\"experiment_id\":\"" + other + "\"}}]}")
+                .post("/api/3.0/mlflow/traces/search").then().statusCode(403);
+        as(LIMITED).contentType("application/json").body("{\"key\":\"k\",\"value\":\"v\"}")
+                .patch("/api/2.0/mlflow/traces/" + inOther.traceId + "/tags").then().statusCode(403);
+        as(LIMITED).contentType("application/json").body("{\"assessment\":{\"assessment_name\":\"ok\",\"trace_id\":\""
+                        + inOther.traceId + "\",\"source\":{\"source_type\":\"HUMAN\",\"source_id\":\"u\"},"
+                        + "\"feedback\":{\"value\":true}}}")
+                .post("/api/3.0/mlflow/traces/" + inOther.traceId + "/assessments").then().statusCode(403);
+        as(LIMITED).contentType("application/json").body("{\"name\":\"x-" + UUID.randomUUID() + "\"}")
+                .post("/api/2.0/mlflow/experiments/create").then().statusCode(403);
+        as(LIMITED).contentType("application/json").body("{\"name\":\"f\",\"value\":true}")
+                .post("/api/tracebridge/v1/feedback?client_request_id=r").then().statusCode(403);
+        List<String> visible = as(LIMITED).contentType("application/json").body("{\"max_results\":1000}")
+                .post("/api/2.0/mlflow/experiments/search").then().statusCode(200)
+                .extract().jsonPath().getList("experiments.experiment_id");
+        assertThat(visible).containsExactly("0");
+        // Nothing of the refused requests changed the other experiment's trace.
+        as(READ).get("/api/3.0/mlflow/traces/" + inOther.traceId).then().statusCode(200)
+                .body("trace.trace_info.tags.k", org.hamcrest.Matchers.nullValue())
+                .body("trace.trace_info.assessments", org.hamcrest.Matchers.empty());
+    }
+
+    // ---------------------------------------------------------------------------------------
+
+    private record Sent(String traceId, boolean ok) {
+    }
+
+    private static String createExperiment(String token) {
+        return as(token).contentType("application/json").body("{\"name\":\"auth-" + UUID.randomUUID() + "\"}")
+                .post("/api/2.0/mlflow/experiments/create").then().statusCode(200).extract().path("experiment_id");
+    }
+
+    private static io.opentelemetry.sdk.trace.export.SpanExporter http(String token, String exp) {
+        var b = OtlpHttpSpanExporter.builder().setEndpoint(Otel.otlpHttpEndpoint()).setTimeout(20, TimeUnit.SECONDS)
+                .addHeader("x-mlflow-experiment-id", exp);
+        if (token != null) {
+            b.addHeader("Authorization", "Bearer " + token);
+        }
+        return b.build();
+    }
+
+    private static io.opentelemetry.sdk.trace.export.SpanExporter grpc(String token, String exp) {
+        var b = OtlpGrpcSpanExporter.builder().setEndpoint(Otel.otlpGrpcEndpoint()).setTimeout(20, TimeUnit.SECONDS)
+                .addHeader("x-mlflow-experiment-id", exp).setRetryPolicy(null);
+        if (token != null) {
+            b.addHeader("authorization", "Bearer " + token);
+        }
+        return b.build();
+    }
+
+    /** One trace of a root and a child, sent with the real SDK exporter. */
+    private static Sent send(io.opentelemetry.sdk.trace.export.SpanExporter exporter) {
+        RecordingExporter rec = new RecordingExporter();
+        Tracer tracer = Otel.tracer(Otel.recordingProvider(rec, Attributes.empty()));
+        Span root = tracer.spanBuilder("auth").startSpan();
+        try (io.opentelemetry.context.Scope ignored = root.makeCurrent()) {
+            tracer.spanBuilder("child").startSpan().end();
+        }
+        root.end();
+        List<SpanData> spans = rec.spans();
+        boolean ok = Otel.send(exporter, spans);
+        exporter.shutdown();
+        return new Sent("tr-" + root.getSpanContext().getTraceId(), ok);
+    }
+}
