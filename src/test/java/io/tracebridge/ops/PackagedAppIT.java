@@ -13,19 +13,12 @@ import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.tracebridge.support.Otel;
+import io.tracebridge.support.PackagedApp;
 import io.tracebridge.support.RecordingExporter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
 import java.io.File;
-import java.io.InputStreamReader;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -33,7 +26,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,23 +57,28 @@ class PackagedAppIT {
     private static final String USER = System.getenv().getOrDefault("TRACEBRIDGE_DB_USER", "tracebridge");
     private static final String PASSWORD = System.getenv().getOrDefault("TRACEBRIDGE_DB_PASSWORD", "tracebridge");
 
-    private final List<Replica> replicas = new ArrayList<>();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final List<PackagedApp> replicas = new ArrayList<>();
 
     @AfterEach
     void stop() throws Exception {
-        for (Replica r : replicas) {
-            r.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        for (PackagedApp r : replicas) {
+            r.close();
         }
+    }
+
+    private PackagedApp start(String name) throws Exception {
+        PackagedApp app = PackagedApp.start(name, PackagedApp.db(HOST, PORT, DB, USER, PASSWORD), 0, 0);
+        replicas.add(app);
+        return app;
     }
 
     @Test
     void replicasStartTogetherMigrateOnceLogJsonAndDrainOnSigterm() throws Exception {
         emptyDatabase();
-        Replica a = start("a");
-        Replica b = start("b");
-        awaitReady(a);
-        awaitReady(b);
+        PackagedApp a = start("a");
+        PackagedApp b = start("b");
+        a.awaitReady(Duration.ofSeconds(90));
+        b.awaitReady(Duration.ofSeconds(90));
 
         try (Connection c = jdbc(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT version, count(*), bool_and(success) FROM flyway_schema_history "
@@ -95,7 +92,7 @@ class PackagedAppIT {
             assertThat(versions).isEqualTo(new File("src/main/resources/db/migration").list().length);
         }
 
-        for (Replica r : List.of(a, b)) {
+        for (PackagedApp r : List.of(a, b)) {
             assertThat(r.stdout).isNotEmpty();
             for (String line : r.stdout) {
                 JsonNode entry = JSON.readTree(line);
@@ -135,10 +132,10 @@ class PackagedAppIT {
         }
         assertThat(acknowledged).as("batches acknowledged before SIGTERM").hasSizeGreaterThanOrEqualTo(20);
         long sigterm = System.nanoTime();
-        a.process.destroy(); // SIGTERM
+        a.process().destroy(); // SIGTERM
         int grace = new ObjectMapper(new YAMLFactory()).readTree(new File("k8s/base/deployment.yaml"))
                 .at("/spec/template/spec/terminationGracePeriodSeconds").asInt();
-        assertThat(a.process.waitFor(grace, TimeUnit.SECONDS)).as("exits within the grace period").isTrue();
+        assertThat(a.process().waitFor(grace, TimeUnit.SECONDS)).as("exits within the grace period").isTrue();
         double seconds = (System.nanoTime() - sigterm) / 1e9;
         stopSending.set(true);
         senders.shutdown();
@@ -183,80 +180,6 @@ class PackagedAppIT {
         return new Batch("tr-" + root.getSpanContext().getTraceId(), rec.spans());
     }
 
-    private static final class Replica {
-        final Process process;
-        final int httpPort;
-        final int grpcPort;
-        final List<String> stdout = Collections.synchronizedList(new ArrayList<>());
-
-        Replica(Process process, int httpPort, int grpcPort) {
-            this.process = process;
-            this.httpPort = httpPort;
-            this.grpcPort = grpcPort;
-        }
-    }
-
-    /** Starts target/quarkus-app as the Deployment does: ConfigMap env, Secret env, JAVA_OPTS. */
-    private Replica start(String name) throws Exception {
-        JsonNode configMap = new ObjectMapper(new YAMLFactory()).readTree(new File("k8s/base/configmap.yaml"));
-        Map<String, String> env = new HashMap<>();
-        configMap.get("data").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
-        env.put("TRACEBRIDGE_DB_HOST", HOST);
-        env.put("TRACEBRIDGE_DB_PORT", PORT);
-        env.put("TRACEBRIDGE_DB_NAME", DB);
-        env.put("TRACEBRIDGE_DB_USER", USER);
-        env.put("TRACEBRIDGE_DB_PASSWORD", PASSWORD);
-        int httpPort = freePort();
-        int grpcPort = freePort();
-        env.put("TRACEBRIDGE_HTTP_PORT", String.valueOf(httpPort));
-        env.put("TRACEBRIDGE_GRPC_PORT", String.valueOf(grpcPort));
-        env.put("TRACEBRIDGE_HTTP_HOST", "127.0.0.1");
-        env.put("TRACEBRIDGE_GRPC_HOST", "127.0.0.1");
-        List<String> cmd = new ArrayList<>();
-        cmd.add(System.getProperty("java.home") + "/bin/java");
-        cmd.addAll(List.of(env.get("JAVA_OPTS").split("\\s+")));
-        cmd.addAll(List.of("-jar", "target/quarkus-app/quarkus-run.jar"));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(new File("target/packaged-app-" + name + ".stderr"));
-        pb.environment().keySet().removeIf(k -> k.startsWith("TRACEBRIDGE_") || k.startsWith("QUARKUS_"));
-        pb.environment().putAll(env);
-        Replica r = new Replica(pb.start(), httpPort, grpcPort);
-        replicas.add(r);
-        Thread reader = new Thread(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(r.process.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = in.readLine()) != null; ) {
-                    if (!line.isBlank()) {
-                        r.stdout.add(line);
-                    }
-                }
-            } catch (Exception ignored) {
-                // the process ended
-            }
-        }, "stdout-" + name);
-        reader.setDaemon(true);
-        reader.start();
-        return r;
-    }
-
-    private void awaitReady(Replica r) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (System.nanoTime() < deadline) {
-            if (!r.process.isAlive()) {
-                throw new AssertionError("replica exited with " + r.process.exitValue() + ": " + r.stdout);
-            }
-            try {
-                HttpResponse<String> resp = http.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + r.httpPort + "/q/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
-                if (resp.statusCode() == 200) {
-                    return;
-                }
-            } catch (java.io.IOException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("replica not ready after 90 s: " + r.stdout);
-    }
-
     private static void emptyDatabase() throws Exception {
         try (Connection c = jdbc(); Statement s = c.createStatement()) {
             s.execute("DROP SCHEMA IF EXISTS public CASCADE");
@@ -266,11 +189,5 @@ class PackagedAppIT {
 
     private static Connection jdbc() throws Exception {
         return DriverManager.getConnection("jdbc:postgresql://" + HOST + ":" + PORT + "/" + DB, USER, PASSWORD);
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

@@ -1,0 +1,99 @@
+package io.tracebridge.support;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A PostgreSQL cluster of its own, in a temporary directory on a free port, for tests that stop
+ * and kill the database; the shared one is never touched. Uses Debian's server binaries
+ * (/usr/lib/postgresql/N/bin); as root they run as the {@code postgres} user.
+ */
+public final class ThrowawayPostgres implements AutoCloseable {
+    public final int port;
+    private final Path dir;
+    private final String bin;
+    private final boolean root = "root".equals(System.getProperty("user.name"));
+
+    private ThrowawayPostgres(Path dir, String bin, int port) {
+        this.dir = dir;
+        this.bin = bin;
+        this.port = port;
+    }
+
+    /** Initialises and starts a cluster with role/database {@code tracebridge} (password tracebridge). */
+    public static ThrowawayPostgres start() throws Exception {
+        File[] versions = new File("/usr/lib/postgresql").listFiles(f -> new File(f, "bin/initdb").canExecute());
+        if (versions == null || versions.length == 0) {
+            throw new IllegalStateException("PostgreSQL server binaries not found under /usr/lib/postgresql "
+                    + "(scripts/ensure-postgres.sh installs Debian's postgresql)");
+        }
+        String bin = Arrays.stream(versions).max(Comparator.comparingInt(f -> Integer.parseInt(f.getName())))
+                .orElseThrow() + "/bin";
+        Path dir = Files.createTempDirectory("tracebridge-pg-");
+        ThrowawayPostgres pg = new ThrowawayPostgres(dir, bin, PackagedApp.freePort());
+        if (pg.root) {
+            pg.exec(List.of("chown", "postgres:postgres", dir.toString()), false);
+        }
+        pg.exec(List.of(bin + "/initdb", "-D", dir.resolve("data").toString(), "-A", "trust", "-U", "postgres",
+                "--no-sync", "-E", "UTF8"), true);
+        pg.startServer();
+        try (Connection c = DriverManager.getConnection(pg.jdbcUrl("postgres"), "postgres", "");
+             Statement s = c.createStatement()) {
+            s.execute("CREATE ROLE tracebridge LOGIN PASSWORD 'tracebridge'");
+            s.execute("CREATE DATABASE tracebridge OWNER tracebridge");
+        }
+        return pg;
+    }
+
+    public String jdbcUrl(String database) {
+        return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
+    }
+
+    public Connection connect() throws SQLException {
+        return DriverManager.getConnection(jdbcUrl("tracebridge"), "tracebridge", "tracebridge");
+    }
+
+    public void startServer() throws Exception {
+        exec(List.of(bin + "/pg_ctl", "-D", dir.resolve("data").toString(), "-l", dir.resolve("log").toString(), "-w",
+                "-o", "-p " + port + " -c listen_addresses=127.0.0.1 -k " + dir, "start"), true);
+    }
+
+    /** Stops at once, like a crash: no checkpoint, connections cut; recovery replays the WAL. */
+    public void crash() throws Exception {
+        exec(List.of(bin + "/pg_ctl", "-D", dir.resolve("data").toString(), "-m", "immediate", "-w", "stop"), true);
+    }
+
+    private void exec(List<String> cmd, boolean asPostgres) throws IOException, InterruptedException {
+        List<String> full = new ArrayList<>();
+        if (asPostgres && root) {
+            full.addAll(List.of("runuser", "-u", "postgres", "--"));
+        }
+        full.addAll(cmd);
+        Process p = new ProcessBuilder(full).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException(String.join(" ", full) + " failed: " + out);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            exec(List.of(bin + "/pg_ctl", "-D", dir.resolve("data").toString(), "-m", "immediate", "-w", "stop"), true);
+        } catch (IllegalStateException alreadyStopped) {
+            // fine
+        }
+        exec(List.of("rm", "-rf", dir.toString()), false);
+    }
+}
