@@ -17,6 +17,10 @@ import java.util.Locale;
 public final class FilterParser {
     /** Longest filter string accepted, so a hostile string cannot make parsing expensive. */
     public static final int MAX_FILTER_LENGTH = 20_000;
+    /** Each clause becomes a condition (often a subquery); more would only slow the planner down. */
+    public static final int MAX_CLAUSES = 50;
+    /** Values in one IN (...) list. */
+    public static final int MAX_IN_VALUES = 1_000;
 
     private final String source;
     private final List<Token> tokens;
@@ -49,6 +53,10 @@ public final class FilterParser {
                         + "'. Provide AND-ed expression list.");
             }
             if (t.type() == Type.WORD && t.text().equalsIgnoreCase("AND")) {
+                if (out.size() >= MAX_CLAUSES) {
+                    throw MlflowException.invalid("Filter string has more than " + MAX_CLAUSES
+                            + " AND-ed clauses; narrow it down");
+                }
                 out.add(clause());
             } else if (t.type() == Type.WORD && t.text().equalsIgnoreCase("OR")) {
                 throw MlflowException.invalid("Invalid clause(s) in filter string: 'OR'. "
@@ -116,6 +124,9 @@ public final class FilterParser {
                         + describe(t));
             }
             values.add(t.text());
+            if (values.size() > MAX_IN_VALUES) {
+                throw MlflowException.invalid("An IN list may hold at most " + MAX_IN_VALUES + " values");
+            }
             Token sep = next();
             if (sep.type() == Type.RPAREN) {
                 return values;
