@@ -43,6 +43,7 @@ public class IngestService {
     private final InFlightLimiter limiter;
 
     private final Duration shutdownTimeout;
+    private final int maxSpansPerTrace;
 
     public IngestService(ExperimentResolver experiments, TraceStore store, IngestMetrics metrics,
                          TracebridgeConfig config,
@@ -54,6 +55,7 @@ public class IngestService {
         this.assembler = new TraceAssembler(config.ingest().maxSpansPerRequest(),
                 config.ingest().maxAttributeValueChars());
         this.limiter = new InFlightLimiter(config.ingest().maxInFlightRequests());
+        this.maxSpansPerTrace = config.ingest().maxSpansPerTrace();
     }
 
     /**
@@ -86,9 +88,18 @@ public class IngestService {
                     metrics.received(transport, result.spanCount() + result.rejectedCount());
                     metrics.truncated(transport, result.truncatedValues());
                     result.rejected().forEach((reason, n) -> metrics.rejected(transport, reason.code(), n));
-                    return store.write(experiment, result.drafts())
-                            .replaceWith(() -> new IngestResult(result.spanCount(), result.rejectedCount(),
-                                    rejectionMessage(result.rejected())));
+                    return store.write(experiment, result.drafts(), maxSpansPerTrace).map(overCap -> {
+                        if (overCap == 0) {
+                            return new IngestResult(result.spanCount(), result.rejectedCount(),
+                                    rejectionMessage(result.rejected()));
+                        }
+                        metrics.rejected(transport, "trace_too_large", overCap);
+                        String message = overCap + " span(s) rejected: their trace already holds the maximum of "
+                                + maxSpansPerTrace + " spans";
+                        String earlier = rejectionMessage(result.rejected());
+                        return new IngestResult(result.spanCount() - overCap, result.rejectedCount() + overCap,
+                                earlier.isEmpty() ? message : earlier + "; " + message);
+                    });
                 })
                 .onFailure(t -> !(t instanceof OtlpException)).transform(IngestService::classify)
                 .onTermination().invoke((result, failure, cancelled) -> {

@@ -71,6 +71,13 @@ public interface TracebridgeConfig {
         @WithDefault("131072")
         int maxAttributeValueChars();
 
+        /**
+         * Spans one trace may hold; spans of a trace that already has this many are rejected
+         * (partial success, reason {@code trace_too_large}).
+         */
+        @WithDefault("100000")
+        int maxSpansPerTrace();
+
         /** OTLP requests processed at once; more are answered 503 / UNAVAILABLE so exporters retry. */
         @WithDefault("64")
         int maxInFlightRequests();

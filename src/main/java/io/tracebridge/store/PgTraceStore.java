@@ -74,6 +74,12 @@ public class PgTraceStore implements TraceStore {
             WHERE s.content IS DISTINCT FROM EXCLUDED.content
             """;
 
+    /** Spans already stored per trace of the batch (index-only scans of the primary key). */
+    private static final String SPAN_COUNTS = """
+            SELECT t.id, (SELECT count(*) FROM spans s WHERE s.trace_id = t.id)
+            FROM unnest($1::varchar[]) AS t(id)
+            """;
+
     /** Metadata: a higher rank replaces; equal ranks keep the first writer. */
     private static final String UPSERT_METADATA = """
             INSERT INTO trace_metadata AS m (trace_id, key, value, rank)
@@ -103,25 +109,39 @@ public class PgTraceStore implements TraceStore {
     }
 
     @Override
-    public Uni<Void> write(Experiment experiment, List<TraceDraft> drafts) {
+    public Uni<Integer> write(Experiment experiment, List<TraceDraft> drafts, int maxSpansPerTrace) {
         if (drafts.isEmpty()) {
-            return Uni.createFrom().voidItem();
+            return Uni.createFrom().item(0);
         }
         Tuple traces = traceRows(experiment, drafts);
-        Tuple spans = spanRows(drafts);
         Tuple metadata = metadataRows(drafts);
         Tuple tags = tagRows(experiment, drafts);
         String[] requestIds = drafts.stream().map(d -> d.value(TraceDraft.Field.CLIENT_REQUEST_ID))
                 .filter(java.util.Objects::nonNull).map(Sql::text).distinct().toArray(String[]::new);
+        String[] traceIds = drafts.stream().map(TraceDraft::traceId).distinct().toArray(String[]::new);
         return pool.withTransaction(conn -> conn.preparedQuery(UPSERT_TRACES).execute(traces)
-                        .chain(() -> conn.preparedQuery(UPSERT_SPANS).execute(spans))
-                        .chain(() -> execIfAny(conn, UPSERT_METADATA, metadata))
-                        .chain(() -> conn.preparedQuery(UPSERT_TAGS).execute(tags))
-                        .chain(() -> requestIds.length == 0 ? Uni.createFrom().voidItem()
+                        .chain(() -> conn.preparedQuery(SPAN_COUNTS).execute(Tuple.of(traceIds)))
+                        .chain(counts -> {
+                            java.util.Set<String> full = new java.util.HashSet<>();
+                            for (Row r : counts) {
+                                if (r.getLong(1) >= maxSpansPerTrace) {
+                                    full.add(r.getString(0));
+                                }
+                            }
+                            List<TraceDraft> open = full.isEmpty() ? drafts
+                                    : drafts.stream().filter(d -> !full.contains(d.traceId())).toList();
+                            int refused = drafts.stream().filter(d -> full.contains(d.traceId()))
+                                    .mapToInt(d -> d.spans().size()).sum();
+                            Uni<?> spans = open.isEmpty() ? Uni.createFrom().voidItem()
+                                    : conn.preparedQuery(UPSERT_SPANS).execute(spanRows(open));
+                            return spans.replaceWith(refused);
+                        })
+                        .call(() -> execIfAny(conn, UPSERT_METADATA, metadata))
+                        .call(() -> conn.preparedQuery(UPSERT_TAGS).execute(tags))
+                        .call(() -> requestIds.length == 0 ? Uni.createFrom().voidItem()
                                 : conn.preparedQuery(PendingFeedbackSql.ATTACH)
                                 .execute(Tuple.of(System.currentTimeMillis(), requestIds))))
-                .onFailure(Sql::isRetryable).retry().atMost(3)
-                .replaceWithVoid();
+                .onFailure(Sql::isRetryable).retry().atMost(3);
     }
 
     private static Uni<?> execIfAny(SqlConnection conn, String sql, Tuple rows) {

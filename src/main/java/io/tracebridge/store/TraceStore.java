@@ -29,7 +29,12 @@ public interface TraceStore {
     record SearchPage(List<TraceInfo> traces, String nextPageToken) {
     }
 
-    Uni<Void> write(Experiment experiment, List<TraceDraft> drafts);
+    /**
+     * Writes the batch in one transaction. Spans of a trace that already holds
+     * {@code maxSpansPerTrace} spans are left out (a soft cap: concurrent batches may pass it by a
+     * batch); completes with the number of spans left out.
+     */
+    Uni<Integer> write(Experiment experiment, List<TraceDraft> drafts, int maxSpansPerTrace);
 
     /** The traces found among {@code traceIds}, in no particular order; missing IDs are skipped. */
     Uni<List<StoredTrace>> getTraces(List<String> traceIds);

@@ -39,7 +39,7 @@ class AbuseLimitsTest {
     public static class ShortIdleTimeout implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("quarkus.http.idle-timeout", "3s");
+            return Map.of("quarkus.http.idle-timeout", "3s", "tracebridge.ingest.max-spans-per-trace", "6000");
         }
     }
 
@@ -107,6 +107,22 @@ class AbuseLimitsTest {
                 .body("trace.trace_info.state", equalTo("OK"))
                 .body("trace.spans.size()", equalTo(5_000));
 
+        // The per-trace cap (6,000 here, 100,000 by default): a batch for a trace that is full is
+        // rejected as a partial success; re-sending stored spans adds nothing either way.
+        for (int batch = 0; batch < 3; batch++) {
+            List<Span> more = new ArrayList<>();
+            for (int i = 0; i < 500; i++) {
+                more.add(span(trace, spanId(100_000 + batch * 500L + i), spanId(1), "extra"));
+            }
+            ExportTraceServiceRequest req = ExportTraceServiceRequest.newBuilder().addResourceSpans(ResourceSpans.newBuilder()
+                    .addScopeSpans(ScopeSpans.newBuilder().addAllSpans(more))).build();
+            var answer = given().body(req.toByteArray())
+                    .contentType("application/x-protobuf").post("/v1/traces").then().statusCode(200).extract().asByteArray();
+            int rejected = parseRejected(answer);
+            assertThat(rejected).as("batch %d", batch).isEqualTo(batch < 2 ? 0 : 500);
+        }
+        assertThat(Db.count(pool, "SELECT count(*) FROM spans WHERE trace_id = $1", deepId)).isEqualTo(6_000);
+
         // A cycle (a -> b -> a) and a span that is its own parent: stored, no root, so the trace
         // stays IN_PROGRESS; the spans are readable with allow_partial.
         byte[] cyclic = id(16);
@@ -145,6 +161,15 @@ class AbuseLimitsTest {
     }
 
     // ---------------------------------------------------------------------------------------
+
+    private static int parseRejected(byte[] body) {
+        try {
+            return (int) io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse.parseFrom(body)
+                    .getPartialSuccess().getRejectedSpans();
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new AssertionError(e);
+        }
+    }
 
     private static void post(List<Span> spans) {
         ExportTraceServiceRequest req = ExportTraceServiceRequest.newBuilder().addResourceSpans(ResourceSpans.newBuilder()
