@@ -2,20 +2,14 @@ package io.tracebridge.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.context.Scope;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.export.RetryPolicy;
-import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
-import io.tracebridge.support.Otel;
 import io.tracebridge.support.PackagedApp;
-import io.tracebridge.support.RecordingExporter;
 import io.tracebridge.support.ThrowawayPostgres;
+import io.tracebridge.support.Traces;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -70,13 +64,13 @@ class FaultToleranceIT {
                     running.add(senders.submit(() -> {
                         SpanExporter exporter = exporter(grpc, httpPort, grpcPort);
                         for (int i = 0; !stop.get(); i++) {
-                            Batch batch = batch("s" + sender + "-" + i);
+                            Traces.Batch batch = Traces.build("s" + sender + "-" + i, SPANS_PER_BATCH, 300);
                             long t0 = System.nanoTime();
                             // Resend the batch until it is acknowledged, as a Collector's
                             // retry_on_failure does around the SDK exporter's own retries.
                             boolean ok = false;
                             while (!ok && System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(90)) {
-                                CompletableResultCode r = exporter.export(batch.spans).join(60, TimeUnit.SECONDS);
+                                CompletableResultCode r = exporter.export(batch.spans()).join(60, TimeUnit.SECONDS);
                                 ok = r.isSuccess();
                                 if (!ok) {
                                     resends.incrementAndGet();
@@ -84,7 +78,7 @@ class FaultToleranceIT {
                                 }
                             }
                             slowest.accumulateAndGet((System.nanoTime() - t0) / 1_000_000, Math::max);
-                            outcome.put(batch.traceId, ok);
+                            outcome.put(batch.traceId(), ok);
                         }
                         exporter.shutdown().join(10, TimeUnit.SECONDS);
                         return null;
@@ -134,25 +128,6 @@ class FaultToleranceIT {
                 }
             }
         }
-    }
-
-    private record Batch(String traceId, List<SpanData> spans) {
-    }
-
-    private static Batch batch(String name) {
-        RecordingExporter rec = new RecordingExporter();
-        var provider = Otel.recordingProvider(rec, Attributes.empty());
-        Tracer tracer = Otel.tracer(provider);
-        Span root = tracer.spanBuilder(name).startSpan();
-        root.setAttribute("mlflow.spanInputs", "{\"question\": \"" + "q".repeat(300) + "\"}");
-        try (Scope ignored = root.makeCurrent()) {
-            for (int i = 1; i < SPANS_PER_BATCH; i++) {
-                tracer.spanBuilder("step-" + i).startSpan().end();
-            }
-        }
-        root.end();
-        provider.close();
-        return new Batch("tr-" + root.getSpanContext().getTraceId(), rec.spans());
     }
 
     /** The SDK's exporter with its own retry policy (at most 5 attempts, jittered backoff). */

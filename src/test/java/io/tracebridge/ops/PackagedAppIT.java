@@ -5,16 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.context.Scope;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.sdk.common.CompletableResultCode;
-import io.opentelemetry.sdk.trace.data.SpanData;
-import io.tracebridge.support.Otel;
 import io.tracebridge.support.PackagedApp;
-import io.tracebridge.support.RecordingExporter;
+import io.tracebridge.support.Traces;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -114,10 +108,10 @@ class PackagedAppIT {
                         .setEndpoint("http://127.0.0.1:" + a.grpcPort).setTimeout(10, TimeUnit.SECONDS)
                         .setRetryPolicy(null).build();
                 for (int batch = 0; !stopSending.get(); batch++) {
-                    Batch spans = batch("s" + sender + "-" + batch, 50);
-                    CompletableResultCode r = exporter.export(spans.spans).join(15, TimeUnit.SECONDS);
+                    Traces.Batch spans = Traces.build("s" + sender + "-" + batch, 50, 500);
+                    CompletableResultCode r = exporter.export(spans.spans()).join(15, TimeUnit.SECONDS);
                     if (r.isSuccess()) {
-                        acknowledged.put(spans.traceId, spans.spans.size());
+                        acknowledged.put(spans.traceId(), spans.spans().size());
                     } else {
                         failures.add(batch);
                     }
@@ -159,26 +153,6 @@ class PackagedAppIT {
     }
 
     // ---------------------------------------------------------------------------------------
-
-    private record Batch(String traceId, List<SpanData> spans) {
-    }
-
-    /** One trace of {@code n} spans (root and children), made by the real SDK. */
-    private static Batch batch(String name, int n) {
-        RecordingExporter rec = new RecordingExporter();
-        var provider = Otel.recordingProvider(rec, Attributes.empty());
-        Tracer tracer = Otel.tracer(provider);
-        Span root = tracer.spanBuilder(name).startSpan();
-        root.setAttribute("mlflow.spanInputs", "{\"question\": \"" + "x".repeat(500) + "\"}");
-        try (Scope ignored = root.makeCurrent()) {
-            for (int i = 1; i < n; i++) {
-                tracer.spanBuilder("child-" + i).startSpan().end();
-            }
-        }
-        root.end();
-        provider.close();
-        return new Batch("tr-" + root.getSpanContext().getTraceId(), rec.spans());
-    }
 
     private static void emptyDatabase() throws Exception {
         try (Connection c = jdbc(); Statement s = c.createStatement()) {
