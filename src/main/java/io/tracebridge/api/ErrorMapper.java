@@ -35,6 +35,11 @@ public class ErrorMapper {
         };
     }
 
+    /** The MLflow error JSON as text, for handlers below JAX-RS (Vert.x routes and filters). */
+    public static String json(ErrorCode code, String message) {
+        return Json.object().put("error_code", code.name()).put("message", message).toString();
+    }
+
     public static Response response(ErrorCode code, String message) {
         Map<String, String> body = new LinkedHashMap<>();
         body.put("error_code", code.name());

@@ -21,7 +21,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -119,13 +118,7 @@ public class ExperimentResource {
     @Consumes(MediaType.WILDCARD)
     public Uni<ObjectNode> searchPost(String body) {
         JsonNode req = Requests.body(body);
-        List<String> orderBy = new ArrayList<>();
-        JsonNode ob = Requests.field(req, "order_by");
-        if (ob.isArray()) {
-            ob.forEach(o -> orderBy.add(o.asText()));
-        } else if (ob.isTextual()) {
-            orderBy.add(ob.asText());
-        }
+        List<String> orderBy = Requests.strings(req, "order_by");
         return search(Requests.text(req, "filter"), orderBy, Requests.text(req, "view_type"),
                 Requests.integer(Requests.text(req, "max_results"), "max_results"), Requests.text(req, "page_token"));
     }

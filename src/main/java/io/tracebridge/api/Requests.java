@@ -7,6 +7,8 @@ import io.tracebridge.model.ErrorCode;
 import io.tracebridge.model.MlflowException;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -53,6 +55,18 @@ public final class Requests {
             throw MlflowException.invalid("Invalid value for parameter '" + snakeName + "': expected a string");
         }
         return n.asText();
+    }
+
+    /** A field holding a list of strings, or one string (as MLflow's clients send order_by). */
+    public static List<String> strings(JsonNode obj, String snakeName) {
+        List<String> out = new ArrayList<>();
+        JsonNode n = field(obj, snakeName);
+        if (n.isArray()) {
+            n.forEach(o -> out.add(o.asText()));
+        } else if (n.isTextual()) {
+            out.add(n.asText());
+        }
+        return out;
     }
 
     public static String required(String value, String name) {

@@ -75,11 +75,7 @@ public class TraceResource {
                     return updates.startTrace(experiment, parsed.info());
                 })
                 .chain(() -> load(caller, parsed.info().traceId()))
-                .map(stored -> {
-                    ObjectNode n = Json.object();
-                    n.putObject("trace").set("trace_info", Json.traceInfo(stored.info()));
-                    return n;
-                });
+                .map(TraceResource::traceInfoResponse);
     }
 
     /** DeleteTraces: by {@code request_ids}, or the oldest up to {@code max_timestamp_millis}. */
@@ -182,13 +178,7 @@ public class TraceResource {
         for (JsonNode id : Requests.field(req, "experiment_ids")) {
             experimentIds.add(Requests.experimentId(id.asText()));
         }
-        List<String> orderBy = new ArrayList<>();
-        JsonNode ob = Requests.field(req, "order_by");
-        if (ob.isArray()) {
-            ob.forEach(o -> orderBy.add(o.asText()));
-        } else if (ob.isTextual()) {
-            orderBy.add(ob.asText());
-        }
+        List<String> orderBy = Requests.strings(req, "order_by");
         ApiToken caller = access.caller();
         experimentIds.forEach(caller::requireExperiment);
         TraceSearch search = TraceSearch.compile(experimentIds.stream().distinct().toList(),
@@ -237,11 +227,14 @@ public class TraceResource {
     @GET
     @Path("/{trace_id}")
     public Uni<ObjectNode> getTraceInfo(@PathParam("trace_id") String traceId) {
-        return load(access.caller(), traceId).map(stored -> {
-            ObjectNode n = Json.object();
-            n.putObject("trace").set("trace_info", Json.traceInfo(stored.info()));
-            return n;
-        });
+        return load(access.caller(), traceId).map(TraceResource::traceInfoResponse);
+    }
+
+    /** {@code {"trace": {"trace_info": ...}}}, the answer of StartTraceV3 and GetTraceInfoV3. */
+    private static ObjectNode traceInfoResponse(TraceStore.StoredTrace stored) {
+        ObjectNode n = Json.object();
+        n.putObject("trace").set("trace_info", Json.traceInfo(stored.info()));
+        return n;
     }
 
     /** The trace, if it exists and the caller may read it. */

@@ -15,21 +15,7 @@ public class UnmatchedRoutes {
         router.route().last().handler(ctx -> ctx.response()
                 .setStatusCode(ErrorMapper.status(ErrorCode.ENDPOINT_NOT_FOUND))
                 .putHeader("Content-Type", "application/json")
-                .end("{\"error_code\":\"ENDPOINT_NOT_FOUND\",\"message\":\"No endpoint matches "
-                        + jsonEscape(ctx.request().method() + " " + ctx.request().path()) + "\"}"));
-    }
-
-    private static String jsonEscape(String s) {
-        StringBuilder b = new StringBuilder();
-        for (char c : s.toCharArray()) {
-            if (c == '"' || c == '\\') {
-                b.append('\\').append(c);
-            } else if (c < 0x20) {
-                b.append(String.format("\\u%04x", (int) c));
-            } else {
-                b.append(c);
-            }
-        }
-        return b.toString();
+                .end(ErrorMapper.json(ErrorCode.ENDPOINT_NOT_FOUND,
+                        "No endpoint matches " + ctx.request().method() + " " + ctx.request().path())));
     }
 }

@@ -75,12 +75,8 @@ public class IngestService {
         }
         AtomicInteger decodedSpans = new AtomicInteger();
         return experiments.resolve(experimentHeader)
-                .invoke(experiment -> {
-                    if (!caller.mayAccess(Long.parseLong(experiment.experimentId()))) {
-                        throw new OtlpException(OtlpException.Kind.PERMISSION_DENIED, "Token '" + caller.name()
-                                + "' may not write to experiment " + experiment.experimentId());
-                    }
-                })
+                // PERMISSION_DENIED, mapped to HTTP 403 / gRPC PERMISSION_DENIED by classify().
+                .invoke(experiment -> caller.requireExperiment(Long.parseLong(experiment.experimentId())))
                 .emitOn(Infrastructure.getDefaultWorkerPool())
                 .chain(experiment -> {
                     TraceAssembler.Result result = assembler.assemble(decode.get());

@@ -25,15 +25,7 @@ public final class ExperimentSearch {
 
     public static ExperimentQuery compile(String filter, List<String> orderBy, String viewType,
                                           Integer maxResults, String pageToken) {
-        int max = maxResults == null ? DEFAULT_MAX_RESULTS : maxResults;
-        if (max < 1) {
-            throw MlflowException.invalid("Invalid value " + max
-                    + " for parameter 'max_results' supplied. It must be a positive integer");
-        }
-        if (max > MAX_RESULTS) {
-            throw MlflowException.invalid("Invalid value " + max
-                    + " for parameter 'max_results' supplied. It must be at most " + MAX_RESULTS);
-        }
+        int max = PageSize.of(maxResults, DEFAULT_MAX_RESULTS, MAX_RESULTS);
         List<String> conditions = new ArrayList<>();
         Map<String, Object> params = new LinkedHashMap<>();
         int i = 0;
@@ -76,7 +68,7 @@ public final class ExperimentSearch {
                 }
                 params.put(p, n.longValue());
                 String field = c.key().equals("creation_time") ? "e.creationTime" : "e.lastUpdateTime";
-                return field + " " + sqlOp(c.comparator()) + " :" + p;
+                return field + " " + c.comparator().sqlOperator() + " :" + p;
             }
             case "experiment_id" -> {
                 if (c.comparator() != Comparator.EQ && c.comparator() != Comparator.NE) {
@@ -88,7 +80,7 @@ public final class ExperimentSearch {
                 } catch (NumberFormatException e) {
                     throw MlflowException.invalid("Invalid experiment ID: '" + c.value() + "'");
                 }
-                return "e.id " + sqlOp(c.comparator()) + " :" + p;
+                return "e.id " + c.comparator().sqlOperator() + " :" + p;
             }
             default -> throw MlflowException.invalid("Invalid attribute key '" + c.key()
                     + "' specified. Valid keys are '['name', 'creation_time', 'last_update_time', 'experiment_id']'");
@@ -111,18 +103,6 @@ public final class ExperimentSearch {
             case ILIKE -> "lower(" + field + ") like lower(:" + p + ")";
             default -> throw MlflowException.invalid("Invalid comparator '" + c.comparator().text()
                     + "' not one of '['=', '!=', 'LIKE', 'ILIKE']' for '" + c.identifier() + "'");
-        };
-    }
-
-    private static String sqlOp(Comparator c) {
-        return switch (c) {
-            case EQ -> "=";
-            case NE -> "<>";
-            case LT -> "<";
-            case LE -> "<=";
-            case GT -> ">";
-            case GE -> ">=";
-            default -> throw new IllegalArgumentException(c.name());
         };
     }
 

@@ -131,7 +131,7 @@ final class TraceFilterCompiler {
                     + "'client_request_id'} supports comparison with a list of quoted string values.");
         }
         requireOps(c, NUMERIC_OPS, c.identifier());
-        return column + " " + sqlOp(c.comparator()) + " " + number(c);
+        return column + " " + c.comparator().sqlOperator() + " " + number(c);
     }
 
     private String number(Clause c) {
@@ -320,7 +320,7 @@ final class TraceFilterCompiler {
             case LE:
             case GT:
             case GE:
-                return exists + " AND a.value_number " + sqlOp(c.comparator()) + " " + number(c) + ")";
+                return exists + " AND a.value_number " + c.comparator().sqlOperator() + " " + number(c) + ")";
             default:
                 throw MlflowException.invalid("Invalid comparator '" + c.comparator().text() + "' not one of "
                         + "'['=', '!=', '<', '<=', '>', '>=', 'LIKE', 'ILIKE', 'RLIKE', 'IS NULL', 'IS NOT NULL']' "
@@ -392,18 +392,6 @@ final class TraceFilterCompiler {
         EnumSet<Comparator> out = EnumSet.copyOf(a);
         out.addAll(b);
         return out;
-    }
-
-    private static String sqlOp(Comparator c) {
-        return switch (c) {
-            case EQ -> "=";
-            case NE -> "<>";
-            case LT -> "<";
-            case LE -> "<=";
-            case GT -> ">";
-            case GE -> ">=";
-            default -> throw new IllegalStateException(c.name());
-        };
     }
 
     private static String jsonString(String s) {

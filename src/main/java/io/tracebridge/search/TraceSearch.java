@@ -32,15 +32,7 @@ public final class TraceSearch {
 
     public static TraceSearch compile(List<Long> experimentIds, String filter, List<String> orderBy,
                                       Integer maxResults, String pageToken) {
-        int max = maxResults == null ? DEFAULT_MAX_RESULTS : maxResults;
-        if (max < 1) {
-            throw MlflowException.invalid("Invalid value " + max
-                    + " for parameter 'max_results' supplied. It must be a positive integer");
-        }
-        if (max > MAX_RESULTS) {
-            throw MlflowException.invalid("Invalid value " + max
-                    + " for parameter 'max_results' supplied. It must be at most " + MAX_RESULTS);
-        }
+        int max = PageSize.of(maxResults, DEFAULT_MAX_RESULTS, MAX_RESULTS);
         if (experimentIds.isEmpty()) {
             throw MlflowException.invalid("At least one experiment location must be specified in 'locations'.");
         }

@@ -8,8 +8,6 @@ import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 
-import java.util.List;
-
 /**
  * The caller of the current REST request, as {@link HttpAuthFilter} authenticated it, and the
  * experiment checks the resources make with it. Call {@link #caller()} on the request's thread,
@@ -49,12 +47,10 @@ public class Access {
         if (!caller.restricted() || traceId == null) {
             return Uni.createFrom().item(caller);
         }
-        return traces.getTraces(List.of(traceId)).map(found -> {
-            found.forEach(t -> {
-                if (!caller.mayAccess(Long.parseLong(t.info().experimentId()))) {
-                    throw caller.denied("trace " + traceId);
-                }
-            });
+        return traces.experimentOf(traceId).map(experimentId -> {
+            if (experimentId != null && !caller.mayAccess(experimentId)) {
+                throw caller.denied("trace " + traceId);
+            }
             return caller;
         });
     }

@@ -1,8 +1,10 @@
 package io.tracebridge.security;
 
 import io.quarkus.vertx.http.runtime.filters.Filters;
+import io.tracebridge.api.ErrorMapper;
 import io.tracebridge.ingest.OtlpEncoding;
 import io.tracebridge.model.ErrorCode;
+import io.tracebridge.model.MlflowException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
@@ -69,10 +71,10 @@ public class HttpAuthFilter {
                     "Missing or unknown API token; send 'Authorization: Bearer <token>'");
             return;
         }
-        if (!token.get().scope().includes(needed.get())) {
-            fail(ctx, path, ErrorCode.PERMISSION_DENIED, 403, 7, "Token '" + token.get().name() + "' has scope "
-                    + token.get().scope().name().toLowerCase(java.util.Locale.ROOT) + "; this request needs "
-                    + needed.get().name().toLowerCase(java.util.Locale.ROOT));
+        try {
+            token.get().requireScope(needed.get());
+        } catch (MlflowException denied) {
+            fail(ctx, path, denied.code(), 403, 7, denied.getMessage());
             return;
         }
         ctx.put(CALLER_KEY, token.get());
@@ -92,7 +94,6 @@ public class HttpAuthFilter {
             response.putHeader("Content-Type", encoding.mediaType()).end(Buffer.buffer(encoding.statusBody(grpcCode, message)));
             return;
         }
-        response.putHeader("Content-Type", "application/json")
-                .end("{\"error_code\":\"" + code.name() + "\",\"message\":" + io.vertx.core.json.Json.encode(message) + "}");
+        response.putHeader("Content-Type", "application/json").end(ErrorMapper.json(code, message));
     }
 }

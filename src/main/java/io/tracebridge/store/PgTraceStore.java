@@ -273,6 +273,12 @@ public class PgTraceStore implements TraceStore {
     }
 
     @Override
+    public Uni<Long> experimentOf(String traceId) {
+        return pool.preparedQuery("SELECT experiment_id FROM traces WHERE trace_id = $1").execute(Tuple.of(traceId))
+                .map(rows -> rows.iterator().hasNext() ? rows.iterator().next().getLong(0) : null);
+    }
+
+    @Override
     public Uni<List<StoredTrace>> getTraces(List<String> traceIds) {
         if (traceIds.isEmpty()) {
             return Uni.createFrom().item(List.of());

@@ -36,6 +36,9 @@ public interface TraceStore {
      */
     Uni<Integer> write(Experiment experiment, List<TraceDraft> drafts, int maxSpansPerTrace);
 
+    /** The experiment a trace belongs to; null when there is no such trace. */
+    Uni<Long> experimentOf(String traceId);
+
     /** The traces found among {@code traceIds}, in no particular order; missing IDs are skipped. */
     Uni<List<StoredTrace>> getTraces(List<String> traceIds);
 
