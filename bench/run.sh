@@ -5,6 +5,7 @@
 #   copy      CopyBaseline: the same span rows loaded with COPY (the physical limit)
 #   fill      SearchBench fill: bulk-load traces for the search benchmark
 #   search    SearchBench query: latency of the common searches and get-trace
+#   analytics SearchBench analytics: latency of the analytics endpoints on the filled experiment
 #   feedback  FeedbackBench: log_feedback latency under concurrent clients
 # Each tool prints its options with --help.
 set -euo pipefail
@@ -15,8 +16,9 @@ case "$tool" in
   copy) main=io.tracebridge.bench.CopyBaseline ;;
   fill) main=io.tracebridge.bench.SearchBench; set -- --mode=fill "$@" ;;
   search) main=io.tracebridge.bench.SearchBench; set -- --mode=query "$@" ;;
+  analytics) main=io.tracebridge.bench.SearchBench; set -- --mode=analytics "$@" ;;
   feedback) main=io.tracebridge.bench.FeedbackBench ;;
-  *) sed -n '2,11p' "$0"; exit 1 ;;
+  *) sed -n '2,12p' "$0"; exit 1 ;;
 esac
 ./mvnw -B -q test-compile -DskipTests >&2
 exec ./mvnw -B -q exec:java -Dexec.mainClass="$main" -Dexec.args="$*"

@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 /**
  * Authenticates every HTTP request before any route runs: the REST API, OTLP/HTTP, metrics,
  * OpenAPI and Swagger UI. Only health ({@code /q/health}, {@code /q/health/*}, MLflow's
- * {@code /health}) and {@code /version} stay open. Missing or unknown token: 401
+ * {@code /health}), {@code /version} and the explorer's static files stay open. Missing or unknown token: 401
  * UNAUTHENTICATED; a token whose scope is too small: 403 PERMISSION_DENIED; both as MLflow
  * error JSON, or as an OTLP {@code google.rpc.Status} on {@code /v1/traces}.
  */
@@ -42,7 +42,7 @@ public class HttpAuthFilter {
     /** The scope a request needs; empty for the open endpoints. */
     static Optional<Scope> required(HttpMethod method, String path) {
         if (path.equals("/version") || path.equals("/health") || path.equals("/q/health") || path.equals("/q/health/")
-                || path.startsWith("/q/health/")) {
+                || path.startsWith("/q/health/") || isUiAsset(method, path)) {
             return Optional.empty();
         }
         if (path.equals("/v1/traces") || path.equals("/v1/traces/")) {
@@ -56,6 +56,15 @@ public class HttpAuthFilter {
             return Optional.of(Scope.READ);
         }
         return Optional.of(Scope.WRITE);
+    }
+
+    /**
+     * The explorer's static files (index.html and /ui/*) hold no data; the page asks for a token
+     * and sends it on every API call. Any other method on those paths still needs a token.
+     */
+    private static boolean isUiAsset(HttpMethod method, String path) {
+        return (method == HttpMethod.GET || method == HttpMethod.HEAD)
+                && (path.equals("/") || path.equals("/index.html") || (path.startsWith("/ui/") && !path.contains("..")));
     }
 
     private void handle(RoutingContext ctx) {

@@ -51,8 +51,9 @@ class AuthTest {
     static final String ADMIN = "tb_test_admin_" + "0123456789";
     /** Write, limited to the Default experiment 0. */
     static final String LIMITED = "tb_test_limited_" + "0123456789";
+    /** Health, version, and the explorer's static files (no data: the page asks for a token). */
     static final Set<String> OPEN = Set.of("/version", "/health", "/q/health", "/q/health/live", "/q/health/ready",
-            "/q/health/started");
+            "/q/health/started", "/", "/ui/app.js");
 
     public static class AuthOn implements QuarkusTestProfile {
         @Override
@@ -135,7 +136,8 @@ class AuthTest {
         }
         // Extension endpoints and paths no route serves must be closed too.
         paths.addAll(List.of("get /q/metrics", "get /q/openapi", "get /q/swagger-ui/", "get /q/health/ready",
-                "get /nothing/here", "post /api/2.0/mlflow/unknown", "get /q/health/../metrics"));
+                "get /nothing/here", "post /api/2.0/mlflow/unknown", "get /q/health/../metrics", "get /", "get /ui/app.js",
+                "post /", "put /ui/app.js", "get /ui/../q/metrics", "get /api/tracebridge/v1/analytics/sessions"));
         assertThat(paths).hasSizeGreaterThan(25);
         Set<String> open = new TreeSet<>();
         for (String route : paths) {

@@ -51,4 +51,60 @@ public final class Traces {
         provider.close();
         return new Batch("tr-" + root.getSpanContext().getTraceId(), rec.spans());
     }
+
+    /** One turn of a conversation, as an instrumented chat app would export it. */
+    public record Turn(String name, String user, String session, String clientRequestId, long startMs,
+                       String question, String answer, java.util.Map<String, String> metadata, boolean error) {
+    }
+
+    /**
+     * Sends one conversation turn with the real SDK over OTLP/HTTP: a root span carrying the
+     * user, session, client request ID, metadata and chat inputs/outputs, and two children (a
+     * retriever and an LLM call); returns the MLflow trace ID.
+     */
+    public static String turn(String experimentId, Turn t) {
+        return turn(Otel.httpExporter(experimentId, null), t);
+    }
+
+    /** {@link #turn(String, Turn)} through a given exporter (another server, a token). */
+    public static String turn(io.opentelemetry.sdk.trace.export.SpanExporter exporter, Turn t) {
+        RecordingExporter rec = new RecordingExporter();
+        var provider = Otel.recordingProvider(rec, Attributes.empty());
+        Tracer tracer = Otel.tracer(provider);
+        var unit = java.util.concurrent.TimeUnit.MILLISECONDS;
+        Span root = tracer.spanBuilder(t.name()).setStartTimestamp(t.startMs(), unit).startSpan();
+        if (t.user() != null) {
+            root.setAttribute("mlflow.trace.user", t.user());
+        }
+        if (t.session() != null) {
+            root.setAttribute("mlflow.trace.session", t.session());
+        }
+        if (t.clientRequestId() != null) {
+            root.setAttribute("mlflow.trace.client_request_id", t.clientRequestId());
+        }
+        t.metadata().forEach((k, v) -> root.setAttribute("mlflow.traceMetadata." + k, v));
+        root.setAttribute("mlflow.spanType", "CHAIN");
+        root.setAttribute("mlflow.spanInputs", "{\"messages\": [{\"role\": \"user\", \"content\": \"" + t.question() + "\"}]}");
+        root.setAttribute("mlflow.spanOutputs", "{\"choices\": [{\"message\": {\"role\": \"assistant\", \"content\": \""
+                + t.answer() + "\"}}]}");
+        try (Scope ignored = root.makeCurrent()) {
+            Span retrieve = tracer.spanBuilder("retrieve").setStartTimestamp(t.startMs() + 10, unit).startSpan();
+            retrieve.setAttribute("mlflow.spanType", "RETRIEVER");
+            retrieve.setAttribute("mlflow.spanInputs", "{\"query\": \"" + t.question() + "\"}");
+            retrieve.setAttribute("mlflow.spanOutputs", "[{\"page_content\": \"doc\", \"metadata\": {\"id\": 1}}]");
+            retrieve.end(t.startMs() + 120, unit);
+            Span llm = tracer.spanBuilder("llm").setStartTimestamp(t.startMs() + 130, unit).startSpan();
+            llm.setAttribute("mlflow.spanType", "CHAT_MODEL");
+            llm.setAttribute("mlflow.spanInputs", "{\"prompt\": \"" + t.question() + "\"}");
+            llm.setAttribute("mlflow.spanOutputs", "{\"text\": \"" + t.answer() + "\"}");
+            llm.end(t.startMs() + 480, unit);
+        }
+        if (t.error()) {
+            root.setStatus(io.opentelemetry.api.trace.StatusCode.ERROR, "tool failed");
+        }
+        root.end(t.startMs() + 500, unit);
+        provider.close();
+        assertThat(Otel.send(exporter, rec.spans())).isTrue();
+        return "tr-" + root.getSpanContext().getTraceId();
+    }
 }

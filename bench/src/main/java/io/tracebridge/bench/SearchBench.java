@@ -57,6 +57,8 @@ public final class SearchBench {
         }
         if ("fill".equals(a.get("mode"))) {
             fill(a);
+        } else if ("analytics".equals(a.get("mode"))) {
+            analytics(a);
         } else {
             query(a);
         }
@@ -186,6 +188,68 @@ public final class SearchBench {
         }
     }
 
+    /**
+     * Latency of the analytics endpoints (docs/analytics-api.md) on the filled experiment: each
+     * request is a GET from one client over a random window of the filled period (one trace per
+     * second, 1,000,000 s = 11.6 days), or over the whole of it.
+     */
+    static void analytics(Map<String, String> a) throws Exception {
+        long exp = Long.parseLong(a.get("experiment"));
+        int traces = Integer.parseInt(a.getOrDefault("traces", "1000000"));
+        int reps = Integer.parseInt(a.getOrDefault("reps", "200"));
+        String http = a.getOrDefault("http", "http://localhost:5000");
+        String base = http + "/api/tracebridge/v1/analytics";
+        SplittableRandom random = new SplittableRandom(2);
+        long endAll = BASE_MS + (traces + 1L) * 1000;
+        IntFunction<String> day = i -> window(random, traces, 86_400_000L);
+        IntFunction<String> week = i -> window(random, traces, 7 * 86_400_000L);
+        Map<String, IntFunction<String>> requests = new LinkedHashMap<>();
+        requests.put("sessions, 1 day, page 50", i -> base + "/sessions?experiment_id=" + exp + day.apply(i));
+        requests.put("sessions, all, page 50", i -> base + "/sessions?experiment_id=" + exp);
+        requests.put("sessions of a user, all", i -> base + "/sessions?experiment_id=" + exp + "&user_id=user-"
+                + random.nextInt(20000));
+        requests.put("session turns", i -> base + "/sessions/session-" + random.nextInt(traces / 5) + "?experiment_id=" + exp);
+        requests.put("users, 1 day, page 50", i -> base + "/users?experiment_id=" + exp + day.apply(i));
+        requests.put("users, all, page 50", i -> base + "/users?experiment_id=" + exp);
+        requests.put("feedback, 1 day", i -> base + "/feedback?experiment_id=" + exp + day.apply(i));
+        requests.put("feedback by tag, 1 day", i -> base + "/feedback?experiment_id=" + exp + "&group_by=tag.app_version"
+                + day.apply(i));
+        requests.put("feedback, 7 days", i -> base + "/feedback?experiment_id=" + exp + week.apply(i));
+        requests.put("feedback by tag, 7 days", i -> base + "/feedback?experiment_id=" + exp + "&group_by=tag.app_version"
+                + week.apply(i));
+        requests.put("feedback, all", i -> base + "/feedback?experiment_id=" + exp + "&end_time_ms=" + endAll);
+        requests.put("feedback by tag, all", i -> base + "/feedback?experiment_id=" + exp + "&group_by=tag.app_version");
+        requests.put("timeline hourly, 1 day", i -> base + "/feedback/timeline?experiment_id=" + exp + "&interval=hour"
+                + day.apply(i));
+        requests.put("timeline daily, all", i -> base + "/feedback/timeline?experiment_id=" + exp + "&interval=day");
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        for (Map.Entry<String, IntFunction<String>> e : requests.entrySet()) {
+            long[] lat = new long[reps];
+            long bytes = 0;
+            for (int i = -WARMUP; i < reps; i++) {
+                String url = e.getValue().apply(i);
+                long t0 = System.nanoTime();
+                HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
+                        HttpResponse.BodyHandlers.ofString());
+                long t1 = System.nanoTime();
+                if (r.statusCode() != 200) {
+                    throw new IllegalStateException(e.getKey() + ": " + r.statusCode() + " " + r.body());
+                }
+                if (i >= 0) {
+                    lat[i] = t1 - t0;
+                    bytes += r.body().length();
+                }
+            }
+            print(e.getKey(), lat, bytes / (double) reps / 1024, "KiB/response");
+        }
+    }
+
+    private static String window(SplittableRandom random, int traces, long lengthMs) {
+        long span = traces * 1000L - lengthMs;
+        long from = BASE_MS + (span <= 0 ? 0 : random.nextLong(span));
+        return "&start_time_ms=" + from + "&end_time_ms=" + (from + lengthMs);
+    }
+
     static String traceId(long exp, int g) throws Exception {
         var md = java.security.MessageDigest.getInstance("MD5");
         return "tr-" + java.util.HexFormat.of().formatHex(md.digest((exp + "-" + g).getBytes()));
@@ -201,6 +265,7 @@ public final class SearchBench {
                         // The service's session settings (application.properties), so the plans are its plans.
                         .addProperty("plan_cache_mode", "force_custom_plan")
                         .addProperty("max_parallel_workers_per_gather", "0")
+                        .addProperty("jit", "off")
                         .setPassword(a.getOrDefault("db-password", "tracebridge")))
                 .using(vertx).build();
         try {
@@ -222,10 +287,14 @@ public final class SearchBench {
     }
 
     private static void print(String name, long[] lat, double avgResults) {
+        print(name, lat, avgResults, "results/query");
+    }
+
+    private static void print(String name, long[] lat, double value, String label) {
         long[] s = lat.clone();
         Arrays.sort(s);
-        System.out.printf(Locale.ROOT, "%-24s p50=%6.1f ms  p95=%6.1f ms  max=%6.1f ms  results/query=%.1f%n", name,
-                s[s.length / 2] / 1e6, s[(int) Math.ceil(s.length * 0.95) - 1] / 1e6, s[s.length - 1] / 1e6, avgResults);
+        System.out.printf(Locale.ROOT, "%-24s p50=%6.1f ms  p95=%6.1f ms  max=%6.1f ms  %s=%.1f%n", name,
+                s[s.length / 2] / 1e6, s[(int) Math.ceil(s.length * 0.95) - 1] / 1e6, s[s.length - 1] / 1e6, label, value);
     }
 
     private static int count(String s, String needle) {

@@ -1,0 +1,289 @@
+package io.tracebridge.analytics;
+
+import io.smallrye.mutiny.Uni;
+import io.tracebridge.model.MlflowException;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The analytics queries (docs/analytics-api.md) on the reactive PostgreSQL client. Every value
+ * is a bind parameter; column names come from {@link Grouping} and {@link GroupKey}, never from
+ * the request.
+ *
+ * <p>Sessions and users are listed most recently active first without aggregating the whole
+ * range: traces are read newest first from the experiment's time index in chunks, and each new
+ * session (or user) met is summarised from its own index. A session first met at time t has its
+ * last activity at t, so once the scan has passed below the page's last entry, no unseen session
+ * can belong on the page. The cost grows with the page size and the turns per session, not with
+ * the number of traces in the range.
+ */
+@ApplicationScoped
+public class AnalyticsStore {
+    public static final int MAX_TURNS = 1000;
+    static final int MAX_BUCKETS = 2000;
+    private static final int MAX_OTHERS = 20;
+
+    private static final String RANGE = "($2::bigint IS NULL OR t.request_time >= $2) AND ($3::bigint IS NULL OR t.request_time < $3)";
+    private static final String FEEDBACK_RANGE = "a.experiment_id = $1 AND a.kind = 'FEEDBACK' AND a.valid "
+            + "AND ($2::bigint IS NULL OR a.trace_time >= $2) AND ($3::bigint IS NULL OR a.trace_time < $3)";
+
+    private final Pool pool;
+
+    public AnalyticsStore(Pool pool) {
+        this.pool = pool;
+    }
+
+    /** Fails with RESOURCE_DOES_NOT_EXIST unless the experiment exists (one primary-key lookup). */
+    public Uni<Void> requireExperiment(long experimentId) {
+        return pool.preparedQuery("SELECT 1 FROM experiments WHERE experiment_id = $1").execute(Tuple.of(experimentId))
+                .map(rs -> {
+                    if (rs.size() == 0) {
+                        throw MlflowException.notFound("No Experiment with id=" + experimentId + " exists");
+                    }
+                    return null;
+                });
+    }
+
+    public Uni<Page<GroupStats>> sessions(TimeRange range, String userId, int limit, String pageToken) {
+        return groups(Grouping.SESSION, range, userId, limit, pageToken);
+    }
+
+    public Uni<Page<GroupStats>> users(TimeRange range, int limit, String pageToken) {
+        return groups(Grouping.USER, range, null, limit, pageToken);
+    }
+
+    private Uni<Page<GroupStats>> groups(Grouping g, TimeRange range, String userId, int limit, String pageToken) {
+        String fingerprint = g + "|" + range + "|" + userId;
+        GroupCursor cursor = GroupCursor.decode(pageToken, fingerprint);
+        long upper = cursor == null ? range.lastMs() : Math.min(cursor.lastTimeMs(), range.lastMs());
+        Scan scan = new Scan(g, range, userId, limit, cursor, upper);
+        return scan.next().map(done -> {
+            List<GroupStats> valid = scan.valid();
+            boolean more = valid.size() > limit || !scan.exhausted;
+            List<GroupStats> page = valid.subList(0, Math.min(limit, valid.size()));
+            String token = more && !page.isEmpty()
+                    ? new GroupCursor(page.get(page.size() - 1).lastTimeMs(), page.get(page.size() - 1).id()).encode(fingerprint)
+                    : null;
+            return new Page<>(List.copyOf(page), token);
+        });
+    }
+
+    /** The state of one newest-first scan for a page of sessions or users. */
+    private final class Scan {
+        private final Grouping g;
+        private final TimeRange range;
+        private final String userId;
+        private final int limit;
+        private final GroupCursor cursor;
+        private final Map<String, GroupStats> seen = new HashMap<>();
+        private long scanTime;
+        private String scanTraceId;
+        private int chunk;
+        boolean exhausted;
+
+        Scan(Grouping g, TimeRange range, String userId, int limit, GroupCursor cursor, long upper) {
+            this.g = g;
+            this.range = range;
+            this.userId = userId;
+            this.limit = limit;
+            this.cursor = cursor;
+            this.scanTime = upper;
+            this.chunk = Math.max(200, limit * 4);
+        }
+
+        List<GroupStats> valid() {
+            return seen.values().stream()
+                    .filter(s -> cursor == null || cursor.before(s.lastTimeMs(), s.id()))
+                    .sorted(Comparator.comparingLong(GroupStats::lastTimeMs).thenComparing(GroupStats::id).reversed())
+                    .toList();
+        }
+
+        Uni<Boolean> next() {
+            String sql = "SELECT t." + g.column + ", t.request_time, t.trace_id FROM traces t "
+                    + "WHERE t.experiment_id = $1 AND ($2::bigint IS NULL OR t.request_time >= $2) "
+                    + "AND t." + g.column + " IS NOT NULL "
+                    + (userId == null ? "AND $6::varchar IS NULL " : "AND t.user_id = $6 ")
+                    + "AND t.request_time <= $3 AND (t.request_time < $3 OR (t.request_time = $3 AND ($4::varchar IS NULL OR t.trace_id > $4))) "
+                    + "ORDER BY t.request_time DESC, t.trace_id LIMIT $5";
+            // Rows after (scanTime, scanTraceId) in index order; the first chunk starts with every row at scanTime.
+            Tuple params = Tuple.from(new Object[] {range.experimentId(), range.startMs(), scanTime, scanTraceId,
+                    chunk, userId});
+            return pool.preparedQuery(sql).execute(params).chain(rows -> {
+                // Summarise only as many new sessions (users) as the page can still take, plus one to
+                // know whether there is a next page; the scan resumes after the last row consumed.
+                int wanted = Math.max(1, limit + 1 - valid().size());
+                Set<String> fresh = new LinkedHashSet<>();
+                boolean stoppedEarly = false;
+                for (Row r : rows) {
+                    String id = r.getString(0);
+                    if (!seen.containsKey(id) && !fresh.contains(id)) {
+                        if (fresh.size() >= wanted) {
+                            stoppedEarly = true;
+                            break;
+                        }
+                        fresh.add(id);
+                    }
+                    scanTime = r.getLong(1);
+                    scanTraceId = r.getString(2);
+                }
+                exhausted = !stoppedEarly && rows.size() < chunk;
+                chunk = Math.min(chunk * 2, 5000);
+                Uni<Void> summarised = fresh.isEmpty() ? Uni.createFrom().voidItem()
+                        : summarise(g, range, fresh).invoke(list -> list.forEach(s -> seen.put(s.id(), s))).replaceWithVoid();
+                return summarised.chain(() -> {
+                    List<GroupStats> valid = valid();
+                    if (exhausted || (valid.size() >= limit && scanTime < valid.get(limit - 1).lastTimeMs())) {
+                        return Uni.createFrom().item(true);
+                    }
+                    return next();
+                });
+            });
+        }
+    }
+
+    /** Stats and feedback summaries of some sessions or users, over the range. */
+    private Uni<List<GroupStats>> summarise(Grouping g, TimeRange range, Set<String> ids) {
+        String[] idArray = ids.toArray(String[]::new);
+        Tuple params = Tuple.from(new Object[] {range.experimentId(), range.startMs(), range.endMs(), idArray});
+        String stats = "SELECT t." + g.column + ", min(t.request_time), max(t.request_time), count(*), "
+                + "count(*) FILTER (WHERE t.state = 'ERROR'), "
+                + "(array_agg(DISTINCT t." + g.other + ") FILTER (WHERE t." + g.other + " IS NOT NULL))[1:" + MAX_OTHERS + "], "
+                + "count(DISTINCT t." + g.other + ") "
+                + "FROM traces t WHERE t.experiment_id = $1 AND " + RANGE + " AND t." + g.column + " = ANY($4::varchar[]) "
+                + "GROUP BY 1";
+        String feedback = "SELECT t." + g.column + ", a.name, " + FeedbackPolarity.aggregates(5, 6) + " "
+                + "FROM traces t JOIN assessments a ON a.trace_id = t.trace_id AND a.kind = 'FEEDBACK' AND a.valid "
+                + "WHERE t.experiment_id = $1 AND " + RANGE + " AND t." + g.column + " = ANY($4::varchar[]) "
+                + "GROUP BY 1, 2 ORDER BY 1, 2";
+        Tuple feedbackParams = Tuple.from(new Object[] {range.experimentId(), range.startMs(), range.endMs(), idArray,
+                FeedbackPolarity.POSITIVE.toArray(String[]::new), FeedbackPolarity.NEGATIVE.toArray(String[]::new)});
+        return pool.preparedQuery(feedback).execute(feedbackParams).chain(fb -> {
+            Map<String, List<FeedbackSummary>> byId = new HashMap<>();
+            for (Row r : fb) {
+                byId.computeIfAbsent(r.getString(0), k -> new ArrayList<>()).add(summary(r, 1, null));
+            }
+            return pool.preparedQuery(stats).execute(params).map(rows -> {
+                List<GroupStats> out = new ArrayList<>();
+                for (Row r : rows) {
+                    String[] others = r.getArrayOfStrings(5);
+                    out.add(new GroupStats(r.getString(0), r.getLong(1), r.getLong(2), r.getLong(3), r.getLong(4),
+                            others == null ? List.of() : Arrays.asList(others), r.getLong(6),
+                            byId.getOrDefault(r.getString(0), List.of())));
+                }
+                return out;
+            });
+        });
+    }
+
+    /** A session's traces in request order, at most {@link #MAX_TURNS} + 1 (the caller reports truncation). */
+    public Uni<List<SessionTurn>> sessionTurns(TimeRange range, String sessionId) {
+        String sql = "SELECT t.trace_id, t.request_time, t.end_time, t.state, t.user_id, t.client_request_id, "
+                + "t.request_preview, t.response_preview FROM traces t "
+                + "WHERE t.experiment_id = $1 AND " + RANGE + " AND t.session_id = $4 "
+                + "ORDER BY t.request_time, t.trace_id LIMIT " + (MAX_TURNS + 1);
+        return pool.preparedQuery(sql).execute(Tuple.of(range.experimentId(), range.startMs(), range.endMs(), sessionId))
+                .chain(rows -> {
+                    List<Row> turns = new ArrayList<>();
+                    rows.forEach(turns::add);
+                    if (turns.isEmpty()) {
+                        return Uni.createFrom().item(List.<SessionTurn>of());
+                    }
+                    String[] ids = turns.stream().map(r -> r.getString(0)).toArray(String[]::new);
+                    return pool.preparedQuery("""
+                                    SELECT trace_id, assessment_id, name, value_json, rationale, source_type, source_id,
+                                        create_time
+                                    FROM assessments WHERE trace_id = ANY($1) AND kind = 'FEEDBACK' AND valid
+                                    ORDER BY create_time, assessment_id
+                                    """).execute(Tuple.of(ids))
+                            .map(fb -> {
+                                Map<String, List<SessionTurn.Feedback>> byTrace = new HashMap<>();
+                                for (Row r : fb) {
+                                    byTrace.computeIfAbsent(r.getString(0), k -> new ArrayList<>()).add(
+                                            new SessionTurn.Feedback(r.getString(1), r.getString(2), r.getString(3),
+                                                    r.getString(4), r.getString(5), r.getString(6), r.getLong(7)));
+                                }
+                                return turns.stream().map(r -> new SessionTurn(r.getString(0), r.getLong(1),
+                                        r.getLong(2), r.getString(3), r.getString(4), r.getString(5), r.getString(6),
+                                        r.getString(7), byTrace.getOrDefault(r.getString(0), List.of()))).toList();
+                            });
+                });
+    }
+
+    /** Feedback summaries per name and, with a key, per value of that key. */
+    public Uni<List<FeedbackSummary>> feedback(TimeRange range, GroupKey groupBy, String name) {
+        String group = groupBy == null ? "NULL::text" : "g.value";
+        String join = groupBy == null ? "" : groupBy.join("a.trace_id", "$7");
+        String sql = "SELECT a.name, " + group + ", " + FeedbackPolarity.aggregates(4, 5) + " FROM assessments a "
+                + join + " WHERE " + FEEDBACK_RANGE + " AND ($6::varchar IS NULL OR a.name = $6) "
+                + (groupBy == null ? "AND $7::varchar IS NULL " : "")
+                + "GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2 NULLS LAST";
+        Tuple params = Tuple.from(new Object[] {range.experimentId(), range.startMs(), range.endMs(),
+                FeedbackPolarity.POSITIVE.toArray(String[]::new), FeedbackPolarity.NEGATIVE.toArray(String[]::new),
+                name, groupBy == null ? null : groupBy.key()});
+        return pool.preparedQuery(sql).execute(params).map(rows -> summaries(rows, true));
+    }
+
+    /** A timeline point: one name's feedback in one bucket. */
+    public record Point(long bucketStartMs, FeedbackSummary summary) {
+    }
+
+    public Uni<List<Point>> timeline(TimeRange range, String name, long intervalMs) {
+        if (range.startMs() != null && range.endMs() != null
+                && (range.endMs() - range.startMs()) / intervalMs > MAX_BUCKETS) {
+            throw MlflowException.invalid("The range holds more than " + MAX_BUCKETS
+                    + " buckets of this interval; choose a larger interval or a shorter range");
+        }
+        String sql = "SELECT a.name, (a.trace_time / $7) * $7, " + FeedbackPolarity.aggregates(4, 5)
+                + " FROM assessments a WHERE " + FEEDBACK_RANGE + " AND ($6::varchar IS NULL OR a.name = $6) "
+                + "GROUP BY 1, 2 ORDER BY 1, 2";
+        Tuple params = Tuple.from(new Object[] {range.experimentId(), range.startMs(), range.endMs(),
+                FeedbackPolarity.POSITIVE.toArray(String[]::new), FeedbackPolarity.NEGATIVE.toArray(String[]::new),
+                name, intervalMs});
+        return pool.preparedQuery(sql).execute(params).map(rows -> {
+            List<Point> out = new ArrayList<>();
+            Set<Long> buckets = new java.util.HashSet<>();
+            for (Row r : rows) {
+                buckets.add(r.getLong(1));
+                out.add(new Point(r.getLong(1), summary(r, 2, r.getString(0))));
+            }
+            if (buckets.size() > MAX_BUCKETS) {
+                throw MlflowException.invalid("The range holds more than " + MAX_BUCKETS
+                        + " buckets of this interval; choose a larger interval or a shorter range");
+            }
+            return out;
+        });
+    }
+
+    private static List<FeedbackSummary> summaries(RowSet<Row> rows, boolean grouped) {
+        List<FeedbackSummary> out = new ArrayList<>();
+        for (Row r : rows) {
+            out.add(new FeedbackSummary(r.getString(0), grouped ? r.getString(1) : null, r.getLong(2), r.getLong(3),
+                    r.getLong(4), mean(r, 5)));
+        }
+        return out;
+    }
+
+    /** A summary from the aggregate columns starting at {@code first} (name, then the four aggregates). */
+    private static FeedbackSummary summary(Row r, int first, String name) {
+        String n = name == null ? r.getString(first) : name;
+        int c = name == null ? first + 1 : first;
+        return new FeedbackSummary(n, null, r.getLong(c), r.getLong(c + 1), r.getLong(c + 2), mean(r, c + 3));
+    }
+
+    private static Double mean(Row r, int column) {
+        Object v = r.getValue(column);
+        return v == null ? null : Math.round(((Number) v).doubleValue() * 10_000.0) / 10_000.0;
+    }
+}

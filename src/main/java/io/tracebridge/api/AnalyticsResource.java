@@ -1,0 +1,261 @@
+package io.tracebridge.api;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
+import io.smallrye.mutiny.Uni;
+import io.tracebridge.analytics.AnalyticsStore;
+import io.tracebridge.analytics.FeedbackSummary;
+import io.tracebridge.analytics.GroupKey;
+import io.tracebridge.analytics.GroupStats;
+import io.tracebridge.analytics.Page;
+import io.tracebridge.analytics.SessionTurn;
+import io.tracebridge.analytics.TimeRange;
+import io.tracebridge.model.MlflowException;
+import io.tracebridge.security.Access;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+
+/**
+ * Tracebridge's analytics endpoints behind the trace explorer (docs/analytics-api.md): sessions,
+ * a session's turns, users, and feedback aggregates, each scoped to an experiment and a range
+ * of trace request times.
+ */
+@Tag(name = "Analytics", description = "Sessions, users and feedback aggregates of an experiment")
+@Path("/api/tracebridge/v1/analytics")
+@Produces(MediaType.APPLICATION_JSON)
+public class AnalyticsResource {
+    private static final int DEFAULT_PAGE = 50;
+    private static final int MAX_PAGE = 500;
+
+    private final AnalyticsStore store;
+    private final Access access;
+
+    public AnalyticsResource(AnalyticsStore store, Access access) {
+        this.store = store;
+        this.access = access;
+    }
+
+    @Operation(summary = "Sessions of an experiment in a time range, most recently active first: turns, users, errors, feedback summary")
+    @GET
+    @Path("/sessions")
+    public Uni<ObjectNode> sessions(@QueryParam("experiment_id") String experimentId,
+                                    @QueryParam("start_time_ms") String start, @QueryParam("end_time_ms") String end,
+                                    @QueryParam("user_id") String userId, @QueryParam("max_results") String maxResults,
+                                    @QueryParam("page_token") String pageToken) {
+        TimeRange range = range(experimentId, start, end);
+        int limit = pageSize(maxResults);
+        return store.requireExperiment(range.experimentId())
+                .chain(() -> store.sessions(range, blankToNull(userId), limit, pageToken))
+                .map(page -> page(page, "sessions", s -> {
+                    ObjectNode n = Json.object();
+                    n.put("session_id", s.id());
+                    times(n, s);
+                    n.put("turns", s.traces());
+                    ArrayNode users = n.putArray("users");
+                    s.others().forEach(users::add);
+                    n.put("user_count", s.otherCount());
+                    n.put("error_count", s.errorCount());
+                    n.set("feedback", summaries(s.feedback(), false));
+                    return n;
+                }));
+    }
+
+    @Operation(summary = "A session's traces in request order, with their request/response previews and feedback")
+    @GET
+    @Path("/sessions/{session_id}")
+    public Uni<ObjectNode> session(@PathParam("session_id") String sessionId,
+                                   @QueryParam("experiment_id") String experimentId,
+                                   @QueryParam("start_time_ms") String start, @QueryParam("end_time_ms") String end) {
+        TimeRange range = range(experimentId, start, end);
+        return store.requireExperiment(range.experimentId())
+                .chain(() -> store.sessionTurns(range, sessionId))
+                .map(turns -> {
+                    ObjectNode n = Json.object();
+                    n.put("session_id", sessionId);
+                    boolean truncated = turns.size() > AnalyticsStore.MAX_TURNS;
+                    n.put("truncated", truncated);
+                    ArrayNode arr = n.putArray("traces");
+                    turns.stream().limit(AnalyticsStore.MAX_TURNS).forEach(t -> arr.add(turn(t)));
+                    return n;
+                });
+    }
+
+    @Operation(summary = "Users of an experiment in a time range, most recently seen first: traces, sessions, errors, feedback summary")
+    @GET
+    @Path("/users")
+    public Uni<ObjectNode> users(@QueryParam("experiment_id") String experimentId,
+                                 @QueryParam("start_time_ms") String start, @QueryParam("end_time_ms") String end,
+                                 @QueryParam("max_results") String maxResults,
+                                 @QueryParam("page_token") String pageToken) {
+        TimeRange range = range(experimentId, start, end);
+        int limit = pageSize(maxResults);
+        return store.requireExperiment(range.experimentId())
+                .chain(() -> store.users(range, limit, pageToken))
+                .map(page -> page(page, "users", u -> {
+                    ObjectNode n = Json.object();
+                    n.put("user_id", u.id());
+                    n.put("traces", u.traces());
+                    n.put("sessions", u.otherCount());
+                    n.put("first_time_ms", u.firstTimeMs());
+                    n.put("last_seen_ms", u.lastTimeMs());
+                    n.put("error_count", u.errorCount());
+                    n.set("feedback", summaries(u.feedback(), false));
+                    return n;
+                }));
+    }
+
+    @Operation(summary = "Feedback count, positive/negative share and numeric mean per feedback name, optionally grouped by a metadata or tag value")
+    @GET
+    @Path("/feedback")
+    public Uni<ObjectNode> feedback(@QueryParam("experiment_id") String experimentId,
+                                    @QueryParam("start_time_ms") String start, @QueryParam("end_time_ms") String end,
+                                    @QueryParam("group_by") String groupBy, @QueryParam("name") String name) {
+        TimeRange range = range(experimentId, start, end);
+        GroupKey key = GroupKey.parse(groupBy);
+        return store.requireExperiment(range.experimentId())
+                .chain(() -> store.feedback(range, key, blankToNull(name)))
+                .map(list -> {
+                    ObjectNode n = Json.object();
+                    if (key == null) {
+                        n.putNull("group_by");
+                    } else {
+                        n.put("group_by", key.display());
+                    }
+                    n.set("feedback", summaries(list, true));
+                    return n;
+                });
+    }
+
+    @Operation(summary = "Feedback per hour or day bucket of trace time, for a chart of positive share over time")
+    @GET
+    @Path("/feedback/timeline")
+    public Uni<ObjectNode> timeline(@QueryParam("experiment_id") String experimentId,
+                                    @QueryParam("start_time_ms") String start, @QueryParam("end_time_ms") String end,
+                                    @QueryParam("name") String name, @QueryParam("interval") String interval) {
+        TimeRange range = range(experimentId, start, end);
+        long intervalMs = switch (interval == null || interval.isBlank() ? "day" : interval.trim().toLowerCase(Locale.ROOT)) {
+            case "hour" -> 3_600_000L;
+            case "day" -> 86_400_000L;
+            default -> throw MlflowException.invalid("Invalid interval '" + interval + "'. Valid values are hour, day");
+        };
+        return store.requireExperiment(range.experimentId())
+                .chain(() -> store.timeline(range, blankToNull(name), intervalMs))
+                .map(points -> {
+                    ObjectNode n = Json.object();
+                    n.put("interval_ms", intervalMs);
+                    ArrayNode arr = n.putArray("points");
+                    points.forEach(p -> {
+                        ObjectNode o = summary(p.summary(), false);
+                        o.put("bucket_start_ms", p.bucketStartMs());
+                        arr.add(o);
+                    });
+                    return n;
+                });
+    }
+
+    private TimeRange range(String experimentId, String start, String end) {
+        long exp = Requests.experimentId(experimentId);
+        access.caller().requireExperiment(exp);
+        return new TimeRange(exp, longParam(start, "start_time_ms"), longParam(end, "end_time_ms"));
+    }
+
+    private static Long longParam(String value, String name) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return Long.valueOf(value.trim());
+        } catch (NumberFormatException e) {
+            throw MlflowException.invalid("Invalid value '" + value + "' for parameter '" + name
+                    + "': expected epoch milliseconds");
+        }
+    }
+
+    private static int pageSize(String maxResults) {
+        Integer n = Requests.integer(maxResults, "max_results");
+        int limit = n == null ? DEFAULT_PAGE : n;
+        if (limit < 1 || limit > MAX_PAGE) {
+            throw MlflowException.invalid("'max_results' must be between 1 and " + MAX_PAGE + ".");
+        }
+        return limit;
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
+    private static <T> ObjectNode page(Page<T> page, String field, Function<T, ObjectNode> json) {
+        ObjectNode n = Json.object();
+        ArrayNode arr = n.putArray(field);
+        page.items().forEach(i -> arr.add(json.apply(i)));
+        if (page.nextPageToken() != null) {
+            n.put("next_page_token", page.nextPageToken());
+        }
+        return n;
+    }
+
+    private static void times(ObjectNode n, GroupStats s) {
+        n.put("first_time_ms", s.firstTimeMs());
+        n.put("last_time_ms", s.lastTimeMs());
+    }
+
+    private static ArrayNode summaries(List<FeedbackSummary> list, boolean grouped) {
+        ArrayNode arr = Json.MAPPER.createArrayNode();
+        list.forEach(s -> arr.add(summary(s, grouped)));
+        return arr;
+    }
+
+    private static ObjectNode summary(FeedbackSummary s, boolean grouped) {
+        ObjectNode n = Json.object();
+        n.put("name", s.name());
+        if (grouped) {
+            n.put("group", s.group());
+        }
+        n.put("count", s.count());
+        n.put("positive", s.positive());
+        n.put("negative", s.negative());
+        n.put("positive_share", s.positiveShare());
+        n.put("mean", s.mean());
+        return n;
+    }
+
+    private static ObjectNode turn(SessionTurn t) {
+        ObjectNode n = Json.object();
+        n.put("trace_id", t.traceId());
+        n.put("request_time_ms", t.requestTimeMs());
+        n.put("execution_duration_ms", t.endTimeMs() == null ? null : t.endTimeMs() - t.requestTimeMs());
+        n.put("state", t.state());
+        n.put("user_id", t.userId());
+        n.put("client_request_id", t.clientRequestId());
+        n.put("request_preview", t.requestPreview());
+        n.put("response_preview", t.responsePreview());
+        ArrayNode fb = n.putArray("feedback");
+        for (SessionTurn.Feedback f : t.feedback()) {
+            ObjectNode o = Json.object();
+            o.put("assessment_id", f.assessmentId());
+            o.put("name", f.name());
+            if (f.valueJson() == null) {
+                o.putNull("value");
+            } else {
+                o.putRawValue("value", new RawValue(f.valueJson()));
+            }
+            o.put("rationale", f.rationale());
+            o.put("source_type", f.sourceType());
+            o.put("source_id", f.sourceId());
+            o.put("create_time_ms", f.createTimeMs());
+            fb.add(o);
+        }
+        return n;
+    }
+}

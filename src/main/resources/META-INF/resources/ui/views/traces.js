@@ -1,0 +1,97 @@
+// Trace list: MLflow filter string, server-side paging (next_page_token plus a stack of the
+// tokens seen, for Previous).
+import { searchTraces } from '../api.js';
+import { empty, h, replace } from '../dom.js';
+import { pagedList, resetPaging } from '../paging.js';
+import {
+  durationMs, feedbackSummary, fmtDuration, messageText, stateBadge, summarizeAssessments, timeEl, userFilter,
+} from '../format.js';
+
+const EXAMPLES = [
+  "trace.status = 'ERROR'",
+  "metadata.`mlflow.trace.user` = 'user-1'",
+  "feedback.user_feedback = 'false'",
+  'trace.execution_time_ms > 1000',
+  "trace.name = 'chat'",
+];
+
+let lastFilter = '';
+
+/** The link back to the trace list as last shown (same filter). */
+export function tracesHref(href) {
+  return href('traces', { filter: lastFilter });
+}
+
+export async function renderTraces(ctx) {
+  const { el, exp, params, href, go } = ctx;
+  const filter = params.get('filter') || '';
+  const key = `traces\n${exp}\n${filter}`;
+  lastFilter = filter;
+
+  const input = h('input', { type: 'search', class: 'filter-input mono', 'data-testid': 'filter-input', value: filter,
+    placeholder: "Filter, e.g. trace.status = 'ERROR' AND metadata.`mlflow.trace.user` = 'user-1'",
+    'aria-label': 'MLflow filter string', spellcheck: 'false', autocomplete: 'off' });
+  const apply = (ev) => {
+    ev.preventDefault();
+    const next = input.value.trim();
+    resetPaging(`traces\n${exp}\n${next}`);
+    go('traces', { filter: next });
+  };
+  const body = h('div', { class: 'panel-body' });
+  replace(el,
+    h('div', { class: 'page-head' },
+      h('h1', null, 'Traces'),
+      h('span', { class: 'muted' }, ctx.experiment.name)),
+    h('form', { class: 'filter-bar', 'data-testid': 'filter-form', onsubmit: apply },
+      input,
+      h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'filter-apply' }, 'Apply'),
+      filter && h('a', { class: 'btn btn-ghost', href: href('traces'), 'data-testid': 'filter-clear' }, 'Clear')),
+    h('div', { class: 'examples' }, h('span', { class: 'muted' }, 'Examples:'),
+      EXAMPLES.map((x) => h('button', { type: 'button', class: 'chip mono', onclick: () => { input.value = x; input.focus(); } }, x))),
+    h('div', { class: 'panel' }, body));
+
+  await pagedList({
+    body, key, noun: 'trace', loadingText: 'Searching traces…',
+    fetchPage: async (token) => {
+      const page = await searchTraces(exp, { filter, pageToken: token, signal: ctx.signal });
+      return { items: page.traces || [], next: page.next_page_token };
+    },
+    table: (traces) => traceTable(traces, ctx),
+    emptyView: (first) => (!first ? empty('No more traces', 'The previous page was the last one.')
+      : filter ? empty('No traces match this filter', 'Change or clear the filter.')
+        : empty('No traces in this experiment yet', 'Send OpenTelemetry spans to /v1/traces with the header X-MLflow-Experiment-Id.')),
+  });
+}
+
+function traceTable(traces, { href }) {
+  const rows = traces.map((t) => {
+    const meta = t.trace_metadata || {};
+    const tags = t.tags || {};
+    const user = meta['mlflow.trace.user'];
+    const session = meta['mlflow.trace.session'];
+    const name = tags['mlflow.traceName'] || '(unnamed)';
+    const request = messageText(t.request_preview);
+    const open = href(['trace', t.trace_id]);
+    return h('tr', { class: ['clickable', t.state === 'ERROR' && 'row-error'], 'data-testid': 'trace-row', 'data-trace-id': t.trace_id,
+      onclick: (ev) => { if (!ev.target.closest('a, button') && !window.getSelection().toString()) location.hash = open; } },
+    h('td', { class: 'nowrap' }, timeEl(t.request_time, 'cell-time')),
+    h('td', { class: 'cell-name', 'data-testid': 'cell-name' },
+      h('a', { href: open, class: 'trace-link', 'data-testid': 'trace-link' }, name),
+      request && h('span', { class: 'preview', title: request }, request)),
+    h('td', null, stateBadge(t.state)),
+    h('td', { class: 'num nowrap', 'data-testid': 'cell-duration' }, fmtDuration(durationMs(t.execution_duration))),
+    h('td', { class: 'nowrap', 'data-testid': 'cell-user' }, user
+      ? h('a', { href: href('traces', { filter: userFilter(user) }), title: `Traces of ${user}`, 'data-testid': 'user-link' }, user)
+      : h('span', { class: 'muted' }, '—')),
+    h('td', { class: 'nowrap', 'data-testid': 'cell-session' }, session
+      ? h('a', { href: href(['session', session]), title: 'Open the conversation', 'data-testid': 'session-link' }, session)
+      : h('span', { class: 'muted' }, '—')),
+    h('td', { class: 'mono small nowrap clip', 'data-testid': 'cell-client-request-id', title: t.client_request_id || '' },
+      t.client_request_id || h('span', { class: 'muted' }, '—')),
+    h('td', { class: 'nowrap', 'data-testid': 'cell-feedback' }, feedbackSummary(summarizeAssessments(t.assessments))));
+  });
+  return h('table', { class: 'grid', 'data-testid': 'trace-table' },
+    h('thead', null, h('tr', null, ['Time', 'Name', 'State', 'Duration', 'User', 'Session', 'Client request ID', 'Feedback']
+      .map((c, i) => h('th', { scope: 'col', class: i === 3 ? 'num' : undefined }, c)))),
+    h('tbody', null, rows));
+}
