@@ -4,7 +4,6 @@ import io.smallrye.mutiny.Uni;
 import io.tracebridge.model.MlflowException;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -36,8 +35,6 @@ public class AnalyticsStore {
     private static final int MAX_OTHERS = 20;
 
     private static final String RANGE = "($2::bigint IS NULL OR t.request_time >= $2) AND ($3::bigint IS NULL OR t.request_time < $3)";
-    private static final String FEEDBACK_RANGE = "a.experiment_id = $1 AND a.kind = 'FEEDBACK' AND a.valid "
-            + "AND ($2::bigint IS NULL OR a.trace_time >= $2) AND ($3::bigint IS NULL OR a.trace_time < $3)";
 
     private final Pool pool;
 
@@ -163,16 +160,15 @@ public class AnalyticsStore {
                 + "count(DISTINCT t." + g.other + ") "
                 + "FROM traces t WHERE t.experiment_id = $1 AND " + RANGE + " AND t." + g.column + " = ANY($4::varchar[]) "
                 + "GROUP BY 1";
-        String feedback = "SELECT t." + g.column + ", a.name, " + FeedbackPolarity.aggregates(5, 6) + " "
+        String feedback = "SELECT t." + g.column + ", a.name, " + FeedbackPolarity.aggregates() + " "
                 + "FROM traces t JOIN assessments a ON a.trace_id = t.trace_id AND a.kind = 'FEEDBACK' AND a.valid "
                 + "WHERE t.experiment_id = $1 AND " + RANGE + " AND t." + g.column + " = ANY($4::varchar[]) "
                 + "GROUP BY 1, 2 ORDER BY 1, 2";
-        Tuple feedbackParams = Tuple.from(new Object[] {range.experimentId(), range.startMs(), range.endMs(), idArray,
-                FeedbackPolarity.POSITIVE.toArray(String[]::new), FeedbackPolarity.NEGATIVE.toArray(String[]::new)});
-        return pool.preparedQuery(feedback).execute(feedbackParams).chain(fb -> {
+        return pool.preparedQuery(feedback).execute(params).chain(fb -> {
             Map<String, List<FeedbackSummary>> byId = new HashMap<>();
             for (Row r : fb) {
-                byId.computeIfAbsent(r.getString(0), k -> new ArrayList<>()).add(summary(r, 1, null));
+                byId.computeIfAbsent(r.getString(0), k -> new ArrayList<>())
+                        .add(Totals.of(r, 2).summary(r.getString(1), null));
             }
             return pool.preparedQuery(stats).execute(params).map(rows -> {
                 List<GroupStats> out = new ArrayList<>();
@@ -221,69 +217,210 @@ public class AnalyticsStore {
                 });
     }
 
-    /** Feedback summaries per name and, with a key, per value of that key. */
+    /**
+     * Feedback summaries per name and, with a key, per value of that key. Whole hours of the range
+     * come from {@code feedback_rollup} (migration V5), the partial hours at its ends from the
+     * feedback rows; a key that is not rolled up ({@link GroupKey#rolledUp()}) is computed from the
+     * rows over the whole range.
+     */
     public Uni<List<FeedbackSummary>> feedback(TimeRange range, GroupKey groupBy, String name) {
-        String group = groupBy == null ? "NULL::text" : "g.value";
-        String join = groupBy == null ? "" : groupBy.join("a.trace_id", "$7");
-        String sql = "SELECT a.name, " + group + ", " + FeedbackPolarity.aggregates(4, 5) + " FROM assessments a "
-                + join + " WHERE " + FEEDBACK_RANGE + " AND ($6::varchar IS NULL OR a.name = $6) "
-                + (groupBy == null ? "AND $7::varchar IS NULL " : "")
-                + "GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2 NULLS LAST";
-        Tuple params = Tuple.from(new Object[] {range.experimentId(), range.startMs(), range.endMs(),
-                FeedbackPolarity.POSITIVE.toArray(String[]::new), FeedbackPolarity.NEGATIVE.toArray(String[]::new),
-                name, groupBy == null ? null : groupBy.key()});
-        return pool.preparedQuery(sql).execute(params).map(rows -> summaries(rows, true));
+        Split split = Split.of(range);
+        if (groupBy != null && !groupBy.rolledUp()) {
+            return liveFeedback(range.experimentId(), range.startMs(), range.endMs(), groupBy, name)
+                    .map(AnalyticsStore::sorted);
+        }
+        Map<List<String>, Totals> acc = new HashMap<>();
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (Long[] edge : split.edges()) {
+            chain = chain.chain(() -> liveFeedback(range.experimentId(), edge[0], edge[1], groupBy, name)
+                    .invoke(list -> list.forEach(s -> add(acc, s.name(), s.group(), s.totals()))).replaceWithVoid());
+        }
+        if (split.hasHours()) {
+            chain = chain.chain(() -> rolledUpFeedback(range.experimentId(), split, groupBy, name)
+                    .invoke(list -> list.forEach(s -> add(acc, s.name(), s.group(), s.totals()))).replaceWithVoid());
+        }
+        return chain.map(v -> sorted(acc.entrySet().stream()
+                .filter(e -> e.getValue().count() > 0)
+                .map(e -> new Grouped(e.getKey().get(0), e.getKey().get(1), e.getValue())).toList()));
+    }
+
+    /** A summary with its raw numeric totals, so that parts of a range add up exactly. */
+    private record Grouped(String name, String group, Totals totals) {
+        FeedbackSummary summary() {
+            return totals.summary(name, group);
+        }
+    }
+
+    /** Counts of some feedback: all, positive, negative, and the count and sum of numeric values. */
+    private record Totals(long count, long positive, long negative, long numCount, double numSum) {
+        static Totals of(Row r, int first) {
+            Double sum = r.getDouble(first + 4);
+            return new Totals(r.getLong(first), r.getLong(first + 1), r.getLong(first + 2), r.getLong(first + 3),
+                    sum == null ? 0 : sum);
+        }
+
+        Totals plus(Totals o) {
+            return new Totals(count + o.count, positive + o.positive, negative + o.negative, numCount + o.numCount,
+                    numSum + o.numSum);
+        }
+
+        Totals minus(Totals o) {
+            return new Totals(count - o.count, positive - o.positive, negative - o.negative, numCount - o.numCount,
+                    numSum - o.numSum);
+        }
+
+        FeedbackSummary summary(String name, String group) {
+            Double mean = numCount == 0 ? null : Math.round(numSum / numCount * 10_000.0) / 10_000.0;
+            return new FeedbackSummary(name, group, count, positive, negative, mean);
+        }
+    }
+
+    private static void add(Map<List<String>, Totals> acc, String name, String group, Totals t) {
+        acc.merge(java.util.Arrays.asList(name, group), t, Totals::plus);
+    }
+
+    /** Name, then count descending, then group (absent last). */
+    private static List<FeedbackSummary> sorted(List<Grouped> rows) {
+        return rows.stream()
+                .sorted(Comparator.comparing(Grouped::name)
+                        .thenComparing(g -> -g.totals().count())
+                        .thenComparing(Grouped::group, Comparator.nullsLast(Comparator.naturalOrder())))
+                .map(Grouped::summary).toList();
+    }
+
+    /**
+     * A range cut at whole hours: [hourStart, hourEnd) read from the rollup (null: open), and the
+     * partial hours before and after it read from the rows.
+     */
+    private record Split(TimeRange range, Long hourStart, Long hourEnd, boolean hasHours) {
+        static final long HOUR = 3_600_000L;
+
+        static Split of(TimeRange r) {
+            Long hs = r.startMs() == null ? null : Math.floorDiv(r.startMs() + HOUR - 1, HOUR) * HOUR;
+            Long he = r.endMs() == null ? null : Math.floorDiv(r.endMs(), HOUR) * HOUR;
+            boolean hours = hs == null || he == null || hs < he;
+            return new Split(r, hs, he, hours);
+        }
+
+        /** The [from, to) ranges read from the rows (no whole hour: the range itself). */
+        List<Long[]> edges() {
+            if (!hasHours) {
+                return List.<Long[]>of(new Long[] {range.startMs(), range.endMs()});
+            }
+            List<Long[]> out = new ArrayList<>();
+            if (range.startMs() != null && range.startMs() < hourStart) {
+                out.add(new Long[] {range.startMs(), hourStart});
+            }
+            if (range.endMs() != null && hourEnd < range.endMs()) {
+                out.add(new Long[] {hourEnd, range.endMs()});
+            }
+            return out;
+        }
+    }
+
+    private static final String LIVE_RANGE = "a.experiment_id = $1 AND a.kind = 'FEEDBACK' AND a.valid "
+            + "AND ($2::bigint IS NULL OR a.trace_time >= $2) AND ($3::bigint IS NULL OR a.trace_time < $3) "
+            + "AND ($4::varchar IS NULL OR a.name = $4)";
+
+    /** Feedback of [from, to) from the rows, grouped by the key's value (its first 256 characters) when there is one. */
+    private Uni<List<Grouped>> liveFeedback(long experimentId, Long from, Long to, GroupKey groupBy, String name) {
+        String group = groupBy == null ? "NULL::text" : "left(g.value, 256)";
+        String join = groupBy == null ? "" : groupBy.join("a.trace_id", "$5");
+        String sql = "SELECT a.name, " + group + ", " + FeedbackPolarity.aggregates() + " FROM assessments a " + join
+                + " WHERE " + LIVE_RANGE + (groupBy == null ? " AND $5::varchar IS NULL" : "") + " GROUP BY 1, 2";
+        Tuple params = Tuple.from(new Object[] {experimentId, from, to, name, groupBy == null ? null : groupBy.key()});
+        return pool.preparedQuery(sql).execute(params).map(rows -> {
+            List<Grouped> out = new ArrayList<>();
+            for (Row r : rows) {
+                out.add(new Grouped(r.getString(0), r.getString(1), Totals.of(r, 2)));
+            }
+            return out;
+        });
+    }
+
+    private static final String ROLLUP_RANGE = "experiment_id = $1 AND dim = $2 AND dim_key = $3 "
+            + "AND ($4::bigint IS NULL OR hour_ms >= $4) AND ($5::bigint IS NULL OR hour_ms < $5) "
+            + "AND ($6::varchar IS NULL OR name = $6)";
+
+    /**
+     * Feedback of the whole hours from the rollup: per name, and with a key per value; the
+     * feedback on traces without the key (group null) is the name's total less its values.
+     */
+    private Uni<List<Grouped>> rolledUpFeedback(long experimentId, Split split, GroupKey groupBy, String name) {
+        String totalsSql = "SELECT name, " + FeedbackPolarity.rollupAggregates() + " FROM feedback_rollup WHERE "
+                + ROLLUP_RANGE + " GROUP BY 1";
+        Uni<Map<String, Totals>> totals = pool.preparedQuery(totalsSql)
+                .execute(Tuple.from(new Object[] {experimentId, "-", "", split.hourStart(), split.hourEnd(), name}))
+                .map(rows -> {
+                    Map<String, Totals> out = new HashMap<>();
+                    rows.forEach(r -> out.put(r.getString(0), Totals.of(r, 1)));
+                    return out;
+                });
+        if (groupBy == null) {
+            return totals.map(t -> t.entrySet().stream().map(e -> new Grouped(e.getKey(), null, e.getValue())).toList());
+        }
+        String valuesSql = "SELECT name, dim_value, " + FeedbackPolarity.rollupAggregates() + " FROM feedback_rollup WHERE "
+                + ROLLUP_RANGE + " GROUP BY 1, 2";
+        Tuple params = Tuple.from(new Object[] {experimentId, groupBy.rollupDim(), groupBy.key(), split.hourStart(),
+                split.hourEnd(), name});
+        return totals.chain(t -> pool.preparedQuery(valuesSql).execute(params).map(rows -> {
+            List<Grouped> out = new ArrayList<>();
+            Map<String, Totals> rest = new HashMap<>(t);
+            for (Row r : rows) {
+                Totals v = Totals.of(r, 2);
+                out.add(new Grouped(r.getString(0), r.getString(1), v));
+                rest.computeIfPresent(r.getString(0), (k, total) -> total.minus(v));
+            }
+            rest.forEach((n, v) -> out.add(new Grouped(n, null, v)));
+            return out;
+        }));
     }
 
     /** A timeline point: one name's feedback in one bucket. */
     public record Point(long bucketStartMs, FeedbackSummary summary) {
     }
 
+    /** Feedback per name and bucket of {@code intervalMs} (a whole number of hours), from the rollup and the edge rows. */
     public Uni<List<Point>> timeline(TimeRange range, String name, long intervalMs) {
         if (range.startMs() != null && range.endMs() != null
                 && (range.endMs() - range.startMs()) / intervalMs > MAX_BUCKETS) {
             throw MlflowException.invalid("The range holds more than " + MAX_BUCKETS
                     + " buckets of this interval; choose a larger interval or a shorter range");
         }
-        String sql = "SELECT a.name, (a.trace_time / $7) * $7, " + FeedbackPolarity.aggregates(4, 5)
-                + " FROM assessments a WHERE " + FEEDBACK_RANGE + " AND ($6::varchar IS NULL OR a.name = $6) "
-                + "GROUP BY 1, 2 ORDER BY 1, 2";
-        Tuple params = Tuple.from(new Object[] {range.experimentId(), range.startMs(), range.endMs(),
-                FeedbackPolarity.POSITIVE.toArray(String[]::new), FeedbackPolarity.NEGATIVE.toArray(String[]::new),
-                name, intervalMs});
-        return pool.preparedQuery(sql).execute(params).map(rows -> {
-            List<Point> out = new ArrayList<>();
-            Set<Long> buckets = new java.util.HashSet<>();
-            for (Row r : rows) {
-                buckets.add(r.getLong(1));
-                out.add(new Point(r.getLong(1), summary(r, 2, r.getString(0))));
-            }
-            if (buckets.size() > MAX_BUCKETS) {
+        Split split = Split.of(range);
+        Map<List<Object>, Totals> acc = new HashMap<>();
+        String live = "SELECT a.name, (a.trace_time / $5) * $5, " + FeedbackPolarity.aggregates()
+                + " FROM assessments a WHERE " + LIVE_RANGE + " GROUP BY 1, 2";
+        String rolled = "SELECT name, (hour_ms / $7) * $7, " + FeedbackPolarity.rollupAggregates()
+                + " FROM feedback_rollup WHERE " + ROLLUP_RANGE + " GROUP BY 1, 2";
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (Long[] edge : split.edges()) {
+            chain = chain.chain(() -> pool.preparedQuery(live)
+                    .execute(Tuple.from(new Object[] {range.experimentId(), edge[0], edge[1], name, intervalMs}))
+                    .invoke(rows -> rows.forEach(r -> acc.merge(List.of(r.getString(0), r.getLong(1)), Totals.of(r, 2),
+                            Totals::plus)))
+                    .replaceWithVoid());
+        }
+        if (split.hasHours()) {
+            chain = chain.chain(() -> pool.preparedQuery(rolled)
+                    .execute(Tuple.from(new Object[] {range.experimentId(), "-", "", split.hourStart(), split.hourEnd(),
+                            name, intervalMs}))
+                    .invoke(rows -> rows.forEach(r -> acc.merge(List.of(r.getString(0), r.getLong(1)), Totals.of(r, 2),
+                            Totals::plus)))
+                    .replaceWithVoid());
+        }
+        return chain.map(v -> {
+            List<Map.Entry<List<Object>, Totals>> entries = acc.entrySet().stream()
+                    .filter(e -> e.getValue().count() > 0)
+                    .sorted(Comparator.comparing((Map.Entry<List<Object>, Totals> e) -> (String) e.getKey().get(0))
+                            .thenComparing(e -> (Long) e.getKey().get(1)))
+                    .toList();
+            if (entries.stream().map(e -> e.getKey().get(1)).distinct().count() > MAX_BUCKETS) {
                 throw MlflowException.invalid("The range holds more than " + MAX_BUCKETS
                         + " buckets of this interval; choose a larger interval or a shorter range");
             }
-            return out;
+            return entries.stream().map(e -> new Point((Long) e.getKey().get(1),
+                    e.getValue().summary((String) e.getKey().get(0), null))).toList();
         });
-    }
-
-    private static List<FeedbackSummary> summaries(RowSet<Row> rows, boolean grouped) {
-        List<FeedbackSummary> out = new ArrayList<>();
-        for (Row r : rows) {
-            out.add(new FeedbackSummary(r.getString(0), grouped ? r.getString(1) : null, r.getLong(2), r.getLong(3),
-                    r.getLong(4), mean(r, 5)));
-        }
-        return out;
-    }
-
-    /** A summary from the aggregate columns starting at {@code first} (name, then the four aggregates). */
-    private static FeedbackSummary summary(Row r, int first, String name) {
-        String n = name == null ? r.getString(first) : name;
-        int c = name == null ? first + 1 : first;
-        return new FeedbackSummary(n, null, r.getLong(c), r.getLong(c + 1), r.getLong(c + 2), mean(r, c + 3));
-    }
-
-    private static Double mean(Row r, int column) {
-        Object v = r.getValue(column);
-        return v == null ? null : Math.round(((Number) v).doubleValue() * 10_000.0) / 10_000.0;
     }
 }

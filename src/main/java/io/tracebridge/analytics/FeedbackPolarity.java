@@ -1,26 +1,24 @@
 package io.tracebridge.analytics;
 
-import java.util.List;
-
 /**
  * Which feedback values count as positive or negative (docs/analytics-api.md): JSON booleans,
- * and the usual strings for ratings, compared ignoring case. The SQL compares the lower-cased
- * {@code value_text} column (the string itself, or the JSON text for other types) with these
- * lists, bound as parameters.
+ * and the usual strings for ratings, compared ignoring case. The lists live in one place, the SQL
+ * function {@code tb_feedback_sign(value_text)} (migration V5), which the live queries and the
+ * triggers keeping {@code feedback_rollup} both call.
  */
-public final class FeedbackPolarity {
-    public static final List<String> POSITIVE = List.of("true", "yes", "positive", "good", "pass", "thumbs_up",
-            "thumbsup", "up", "👍");
-    public static final List<String> NEGATIVE = List.of("false", "no", "negative", "bad", "fail", "thumbs_down",
-            "thumbsdown", "down", "👎");
-
+final class FeedbackPolarity {
     private FeedbackPolarity() {
     }
 
-    /** SQL aggregate columns over assessments {@code a}: count, positive, negative, mean. */
-    static String aggregates(int positiveParam, int negativeParam) {
-        return "count(*), count(*) FILTER (WHERE lower(a.value_text) = ANY($" + positiveParam + "::text[])), "
-                + "count(*) FILTER (WHERE lower(a.value_text) = ANY($" + negativeParam + "::text[])), "
-                + "avg(a.value_number)";
+    /** SQL aggregate columns over assessments {@code a}: count, positive, negative, numeric count, numeric sum. */
+    static String aggregates() {
+        return "count(*), count(*) FILTER (WHERE tb_feedback_sign(a.value_text) = 1), "
+                + "count(*) FILTER (WHERE tb_feedback_sign(a.value_text) = -1), "
+                + "count(a.value_number), sum(a.value_number)";
+    }
+
+    /** The same columns summed over {@code feedback_rollup} rows. */
+    static String rollupAggregates() {
+        return "sum(cnt)::bigint, sum(pos)::bigint, sum(neg)::bigint, sum(num_cnt)::bigint, sum(num_sum)";
     }
 }

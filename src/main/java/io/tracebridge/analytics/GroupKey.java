@@ -52,6 +52,24 @@ public record GroupKey(Source source, String key) {
         };
     }
 
+    /**
+     * Whether {@code feedback_rollup} holds this key: metadata and tag keys but the reserved
+     * {@code mlflow.*} ones that hold one value per trace (the SQL function {@code tb_rollup_key}
+     * of migration V5 is the same rule).
+     */
+    boolean rolledUp() {
+        return (source == Source.METADATA || source == Source.TAG)
+                && (!key.startsWith("mlflow.") || ROLLED_UP_RESERVED.contains(key));
+    }
+
+    private static final java.util.Set<String> ROLLED_UP_RESERVED = java.util.Set.of("mlflow.source.type",
+            "mlflow.source.name", "mlflow.traceName", "mlflow.user", "mlflow.modelId");
+
+    /** The {@code dim} of this key's rows in {@code feedback_rollup}. */
+    String rollupDim() {
+        return source == Source.TAG ? "t" : "m";
+    }
+
     /** As the request spelled it, normalised: {@code metadata.<key>} or {@code tag.<key>}. */
     public String display() {
         return (source == Source.TAG ? "tag." : "metadata.") + key;

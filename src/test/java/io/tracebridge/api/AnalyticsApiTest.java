@@ -256,6 +256,77 @@ class AnalyticsApiTest {
                 .containsExactly("score|staging|2|0.7", "user_rating|staging|1|null");
     }
 
+    /**
+     * The hourly rollup behind the aggregates stays exact: ranges cut inside hours add the edge
+     * rows to the whole hours, and tags that appear, change or go after the feedback, an
+     * overridden or deleted feedback and a deleted trace all move the counts. Afterwards the
+     * rollup equals a recount from the rows.
+     */
+    @Test
+    void rollupStaysExactThroughChanges() {
+        // Half an hour before T0 to 2.5 h after: the hours [T0, T0 + 2 h) from the rollup, s2b (at T0 + 2 h) from the rows.
+        JsonPath cut = q().queryParam("group_by", "metadata.app_version").queryParam("start_time_ms", T0 - 1_800_000)
+                .queryParam("end_time_ms", T0 + 9_000_000).get(BASE + "/feedback").then().statusCode(200)
+                .extract().jsonPath();
+        assertThat(rows(cut)).containsExactly("score|2.0|2|0.7", "user_rating|1.0|3|null", "user_rating|2.0|1|null");
+        // T0 + 0.5 s to T0 + 2 h + 1 ms: rows on both sides of one (empty) whole hour.
+        assertThat(rows(q().queryParam("start_time_ms", T0 + 500).queryParam("end_time_ms", T0 + 7_200_001)
+                .get(BASE + "/feedback").then().statusCode(200).extract().jsonPath()))
+                .containsExactly("score|null|2|0.7", "user_rating|null|3|null");
+        assertThat(q().queryParam("interval", "hour").queryParam("start_time_ms", T0 - 1_800_000)
+                .queryParam("end_time_ms", T0 + 9_000_000).get(BASE + "/feedback/timeline").then().statusCode(200)
+                .extract().jsonPath().getList("points.count", Integer.class)).containsExactly(1, 1, 4);
+
+        // A tag set after the feedback, changed, then removed; s1's first turn gets it too.
+        setTag(s2a, "team", "search");
+        setTag(s1.get(0), "team", "search");
+        assertThat(rows(q().queryParam("group_by", "tag.team").queryParam("name", "user_rating")
+                .get(BASE + "/feedback").then().statusCode(200).extract().jsonPath()))
+                .containsExactly("user_rating|search|2|null", "user_rating|null|2|null");
+        setTag(s2a, "team", "chat");
+        given().delete("/api/3.0/mlflow/traces/" + s1.get(0) + "/tags?key=team").then().statusCode(200);
+        assertThat(rows(q().queryParam("group_by", "tag.team").queryParam("name", "user_rating")
+                .get(BASE + "/feedback").then().statusCode(200).extract().jsonPath()))
+                .containsExactly("user_rating|null|3|null", "user_rating|chat|1|null");
+
+        // Feedback overridden, feedback deleted, trace deleted.
+        String id = feedback(s1.get(1), "user_rating", "true", "Changed my mind");
+        given().delete("/api/3.0/mlflow/traces/" + s1.get(1) + "/assessments/" + id).then().statusCode(200);
+        given().contentType("application/json").body("""
+                {"experiment_id": "%s", "request_ids": ["%s"]}""".formatted(exp, s2a))
+                .post("/api/2.0/mlflow/traces/delete-traces").then().statusCode(200);
+        assertThat(rows(q().queryParam("group_by", "metadata.app_version").get(BASE + "/feedback").then()
+                .statusCode(200).extract().jsonPath()))
+                .containsExactly("score|2.0|1|0.9", "user_rating|1.0|3|null");
+
+        Row diff = pool.preparedQuery("""
+                WITH fb AS (SELECT * FROM assessments WHERE kind = 'FEEDBACK' AND valid AND experiment_id = $1),
+                d AS (SELECT fb.*, '-' AS dim, '' AS k, '' AS v FROM fb
+                      UNION ALL SELECT fb.*, 'm', m.key, left(m.value, 256) FROM fb JOIN trace_metadata m USING (trace_id)
+                          WHERE tb_rollup_key(m.key)
+                      UNION ALL SELECT fb.*, 't', g.key, left(g.value, 256) FROM fb JOIN trace_tags g USING (trace_id)
+                          WHERE tb_rollup_key(g.key)),
+                truth AS (SELECT dim, k, (trace_time / 3600000) * 3600000 AS h, name::text, v, count(*) AS cnt,
+                              count(*) FILTER (WHERE tb_feedback_sign(value_text) = 1) AS pos,
+                              count(*) FILTER (WHERE tb_feedback_sign(value_text) = -1) AS neg,
+                              count(value_number) AS nc, round(coalesce(sum(value_number), 0)::numeric, 6) AS ns
+                          FROM d GROUP BY 1, 2, 3, 4, 5),
+                roll AS (SELECT dim::text, dim_key::text, hour_ms, name::text, dim_value::text, cnt, pos, neg, num_cnt,
+                             round(num_sum::numeric, 6) FROM feedback_rollup WHERE experiment_id = $1 AND cnt <> 0)
+                SELECT (SELECT count(*) FROM (SELECT * FROM truth EXCEPT SELECT * FROM roll) x),
+                       (SELECT count(*) FROM (SELECT * FROM roll EXCEPT SELECT * FROM truth) y),
+                       (SELECT count(*) FROM truth)
+                """).execute(Tuple.of(Long.parseLong(exp))).await().indefinitely().iterator().next();
+        assertThat(diff.getLong(2)).as("rollup rows").isGreaterThan(5);
+        assertThat(List.of(diff.getLong(0), diff.getLong(1))).as("rows only in the recount, only in the rollup")
+                .containsExactly(0L, 0L);
+    }
+
+    private static void setTag(String traceId, String key, String value) {
+        given().contentType("application/json").body("{\"key\": \"" + key + "\", \"value\": \"" + value + "\"}")
+                .patch("/api/3.0/mlflow/traces/" + traceId + "/tags").then().statusCode(200);
+    }
+
     private static List<String> rows(JsonPath j) {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < j.getList("feedback").size(); i++) {

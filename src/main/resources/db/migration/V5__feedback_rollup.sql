@@ -1,0 +1,183 @@
+-- Feedback aggregates at scale: an hourly rollup of valid feedback per experiment, feedback name
+-- and (optionally) one metadata or tag value of the feedback's trace, kept exact by triggers.
+-- The analytics API reads whole hours of a range from here and only the partial hours at its
+-- edges from assessments, so "positive share by app_version over all time" reads a few
+-- thousand rollup rows instead of joining every feedback to its trace's tags.
+--
+-- dim: '-' the feedback of the hour as a whole (dim_key and dim_value ''), 'm' per metadata
+-- value, 't' per tag value. Values are grouped on their first 256 characters. Reserved keys
+-- that hold one value per trace (mlflow.* but a few low-cardinality ones) are not rolled up;
+-- grouping by them is computed from the rows (GroupKey.rolledUp in Java says the same).
+
+CREATE FUNCTION tb_feedback_sign(value_text text) RETURNS smallint LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN lower(value_text) IN ('true', 'yes', 'positive', 'good', 'pass', 'thumbs_up', 'thumbsup', 'up', '👍') THEN 1
+        WHEN lower(value_text) IN ('false', 'no', 'negative', 'bad', 'fail', 'thumbs_down', 'thumbsdown', 'down', '👎') THEN -1
+        ELSE 0 END::smallint
+$$;
+
+CREATE FUNCTION tb_rollup_key(key text) RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT key NOT LIKE 'mlflow.%'
+        OR key IN ('mlflow.source.type', 'mlflow.source.name', 'mlflow.traceName', 'mlflow.user', 'mlflow.modelId')
+$$;
+
+CREATE TABLE feedback_rollup (
+    experiment_id bigint NOT NULL,
+    dim char(1) NOT NULL,
+    dim_key varchar(250) NOT NULL,
+    hour_ms bigint NOT NULL,
+    name varchar(250) NOT NULL,
+    dim_value varchar(256) NOT NULL,
+    cnt bigint NOT NULL,
+    pos bigint NOT NULL,
+    neg bigint NOT NULL,
+    num_cnt bigint NOT NULL,
+    num_sum double precision NOT NULL,
+    PRIMARY KEY (experiment_id, dim, dim_key, hour_ms, name, dim_value)
+);
+
+-- Adds sign × the contribution of the feedback rows in `f` (assessment columns) to the rollup,
+-- for the whole hour and for each rolled-up metadata and tag value of their traces. Rows are
+-- written in primary-key order so that concurrent writers lock them in the same order.
+CREATE FUNCTION tb_rollup_apply(sign integer, rows jsonb) RETURNS void LANGUAGE sql AS $$
+    WITH f AS (
+        SELECT (r->>'experiment_id')::bigint AS experiment_id, (r->>'trace_id') AS trace_id,
+               ((r->>'trace_time')::bigint / 3600000) * 3600000 AS hour_ms, r->>'name' AS name,
+               tb_feedback_sign(r->>'value_text') AS s, (r->>'value_number')::double precision AS num
+        FROM jsonb_array_elements(rows) r
+    ), d AS (
+        SELECT f.*, '-'::char(1) AS dim, ''::varchar AS dim_key, ''::varchar AS dim_value FROM f
+        UNION ALL
+        SELECT f.*, 'm', m.key, left(m.value, 256) FROM f CROSS JOIN LATERAL (
+            SELECT key, value FROM trace_metadata WHERE trace_id = f.trace_id AND tb_rollup_key(key) OFFSET 0) m
+        UNION ALL
+        SELECT f.*, 't', g.key, left(g.value, 256) FROM f CROSS JOIN LATERAL (
+            SELECT key, value FROM trace_tags WHERE trace_id = f.trace_id AND tb_rollup_key(key) OFFSET 0) g
+    )
+    INSERT INTO feedback_rollup AS r (experiment_id, dim, dim_key, hour_ms, name, dim_value, cnt, pos, neg, num_cnt, num_sum)
+    SELECT experiment_id, dim, dim_key, hour_ms, name, dim_value, sign * count(*),
+           sign * count(*) FILTER (WHERE s = 1), sign * count(*) FILTER (WHERE s = -1),
+           sign * count(num), sign * coalesce(sum(num), 0)
+    FROM d GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
+    ON CONFLICT (experiment_id, dim, dim_key, hour_ms, name, dim_value) DO UPDATE
+    SET cnt = r.cnt + EXCLUDED.cnt, pos = r.pos + EXCLUDED.pos, neg = r.neg + EXCLUDED.neg,
+        num_cnt = r.num_cnt + EXCLUDED.num_cnt, num_sum = r.num_sum + EXCLUDED.num_sum
+$$;
+
+-- Feedback rows that count: valid feedback on a trace with an experiment and a time.
+CREATE FUNCTION tb_rollup_assessments() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        PERFORM tb_rollup_apply(-1, (SELECT jsonb_agg(to_jsonb(o)) FROM old_rows o
+            WHERE o.kind = 'FEEDBACK' AND o.valid AND o.experiment_id IS NOT NULL AND o.trace_time IS NOT NULL))
+        WHERE EXISTS (SELECT 1 FROM old_rows o WHERE o.kind = 'FEEDBACK' AND o.valid
+                      AND o.experiment_id IS NOT NULL AND o.trace_time IS NOT NULL);
+    END IF;
+    IF TG_OP IN ('UPDATE', 'INSERT') THEN
+        PERFORM tb_rollup_apply(1, (SELECT jsonb_agg(to_jsonb(n)) FROM new_rows n
+            WHERE n.kind = 'FEEDBACK' AND n.valid AND n.experiment_id IS NOT NULL AND n.trace_time IS NOT NULL))
+        WHERE EXISTS (SELECT 1 FROM new_rows n WHERE n.kind = 'FEEDBACK' AND n.valid
+                      AND n.experiment_id IS NOT NULL AND n.trace_time IS NOT NULL);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER assessments_rollup_ai AFTER INSERT ON assessments REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION tb_rollup_assessments();
+CREATE TRIGGER assessments_rollup_au AFTER UPDATE ON assessments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION tb_rollup_assessments();
+CREATE TRIGGER assessments_rollup_ad AFTER DELETE ON assessments REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION tb_rollup_assessments();
+
+-- A metadata or tag value that appears, changes or goes moves the counts of its trace's feedback.
+-- `rows`: [{trace_id, key, value}] of one table; `dim` 'm' (trace_metadata) or 't' (trace_tags).
+CREATE FUNCTION tb_rollup_dim_apply(sign integer, dim char(1), rows jsonb) RETURNS void LANGUAGE sql AS $$
+    WITH r AS (
+        SELECT x->>'trace_id' AS trace_id, x->>'key' AS key, left(x->>'value', 256) AS value
+        FROM jsonb_array_elements(rows) x
+    )
+    INSERT INTO feedback_rollup AS f (experiment_id, dim, dim_key, hour_ms, name, dim_value, cnt, pos, neg, num_cnt, num_sum)
+    SELECT a.experiment_id, dim, r.key, (a.trace_time / 3600000) * 3600000, a.name, r.value,
+           sign * count(*), sign * count(*) FILTER (WHERE tb_feedback_sign(a.value_text) = 1),
+           sign * count(*) FILTER (WHERE tb_feedback_sign(a.value_text) = -1),
+           sign * count(a.value_number), sign * coalesce(sum(a.value_number), 0)
+    FROM r CROSS JOIN LATERAL (
+        SELECT experiment_id, trace_time, name, value_text, value_number FROM assessments
+        WHERE trace_id = r.trace_id AND kind = 'FEEDBACK' AND valid AND experiment_id IS NOT NULL
+          AND trace_time IS NOT NULL OFFSET 0) a
+    GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
+    ON CONFLICT (experiment_id, dim, dim_key, hour_ms, name, dim_value) DO UPDATE
+    SET cnt = f.cnt + EXCLUDED.cnt, pos = f.pos + EXCLUDED.pos, neg = f.neg + EXCLUDED.neg,
+        num_cnt = f.num_cnt + EXCLUDED.num_cnt, num_sum = f.num_sum + EXCLUDED.num_sum
+$$;
+
+-- The trigger on trace_metadata ('m') and trace_tags ('t'). On the ingest path the traces are new
+-- and have no feedback: one index probe per written row finds none and nothing else happens
+-- (LATERAL ... LIMIT 1 keeps it a probe rather than a join over all feedback).
+CREATE FUNCTION tb_rollup_dims() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    dim char(1) := TG_ARGV[0];
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM tb_rollup_dim_apply(1, dim, (
+            SELECT jsonb_agg(jsonb_build_object('trace_id', n.trace_id, 'key', n.key, 'value', n.value))
+            FROM new_rows n CROSS JOIN LATERAL (SELECT 1 FROM assessments a WHERE a.trace_id = n.trace_id
+                                                 AND a.kind = 'FEEDBACK' LIMIT 1) has_feedback
+            WHERE tb_rollup_key(n.key)));
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM tb_rollup_dim_apply(-1, dim, (
+            SELECT jsonb_agg(jsonb_build_object('trace_id', o.trace_id, 'key', o.key, 'value', o.value))
+            FROM old_rows o CROSS JOIN LATERAL (SELECT 1 FROM assessments a WHERE a.trace_id = o.trace_id
+                                                 AND a.kind = 'FEEDBACK' LIMIT 1) has_feedback
+            WHERE tb_rollup_key(o.key)));
+    ELSE
+        -- Only values that changed (on their first 256 characters) move counts.
+        PERFORM tb_rollup_dim_apply(-1, dim, (
+            SELECT jsonb_agg(jsonb_build_object('trace_id', o.trace_id, 'key', o.key, 'value', o.value))
+            FROM old_rows o CROSS JOIN LATERAL (SELECT 1 FROM assessments a WHERE a.trace_id = o.trace_id
+                                                 AND a.kind = 'FEEDBACK' LIMIT 1) has_feedback
+            WHERE tb_rollup_key(o.key) AND NOT EXISTS (SELECT 1 FROM new_rows n WHERE n.trace_id = o.trace_id
+                AND n.key = o.key AND left(n.value, 256) = left(o.value, 256))));
+        PERFORM tb_rollup_dim_apply(1, dim, (
+            SELECT jsonb_agg(jsonb_build_object('trace_id', n.trace_id, 'key', n.key, 'value', n.value))
+            FROM new_rows n CROSS JOIN LATERAL (SELECT 1 FROM assessments a WHERE a.trace_id = n.trace_id
+                                                 AND a.kind = 'FEEDBACK' LIMIT 1) has_feedback
+            WHERE tb_rollup_key(n.key) AND NOT EXISTS (SELECT 1 FROM old_rows o WHERE o.trace_id = n.trace_id
+                AND o.key = n.key AND left(n.value, 256) = left(o.value, 256))));
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER trace_metadata_rollup_ai AFTER INSERT ON trace_metadata REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION tb_rollup_dims('m');
+CREATE TRIGGER trace_metadata_rollup_au AFTER UPDATE ON trace_metadata REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION tb_rollup_dims('m');
+CREATE TRIGGER trace_metadata_rollup_ad AFTER DELETE ON trace_metadata REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION tb_rollup_dims('m');
+CREATE TRIGGER trace_tags_rollup_ai AFTER INSERT ON trace_tags REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION tb_rollup_dims('t');
+CREATE TRIGGER trace_tags_rollup_au AFTER UPDATE ON trace_tags REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION tb_rollup_dims('t');
+CREATE TRIGGER trace_tags_rollup_ad AFTER DELETE ON trace_tags REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION tb_rollup_dims('t');
+
+-- A deleted trace takes its feedback, metadata and tags along by ON DELETE CASCADE, and the
+-- statement triggers of cascaded deletes all fire after the last of them, when neither side of a
+-- (feedback, tag) pair is left to find the other. Deleting the feedback first, while the tags are
+-- still there, subtracts every pair once.
+CREATE FUNCTION tb_trace_deleting() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM assessments WHERE trace_id = OLD.trace_id;
+    RETURN OLD;
+END;
+$$;
+
+CREATE TRIGGER traces_rollup_bd BEFORE DELETE ON traces FOR EACH ROW EXECUTE FUNCTION tb_trace_deleting();
+
+-- The feedback already stored.
+SELECT tb_rollup_apply(1, jsonb_agg(to_jsonb(a)))
+FROM assessments a
+WHERE a.kind = 'FEEDBACK' AND a.valid AND a.experiment_id IS NOT NULL AND a.trace_time IS NOT NULL
+HAVING count(*) > 0;
