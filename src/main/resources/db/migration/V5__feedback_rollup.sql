@@ -5,7 +5,9 @@
 -- thousand rollup rows instead of joining every feedback to its trace's tags.
 --
 -- dim: '-' the feedback of the hour as a whole (dim_key and dim_value ''), 'm' per metadata
--- value, 't' per tag value. Values are grouped on their first 256 characters. Reserved keys
+-- value, 't' per tag value. shard: 0-7 from the trace ID, so that concurrent feedback on traces
+-- of the same hour updates different rows instead of queueing on one row lock; readers sum the
+-- shards. Values are grouped on their first 256 characters. Reserved keys
 -- that hold one value per trace (mlflow.* but a few low-cardinality ones) are not rolled up;
 -- grouping by them is computed from the rows (GroupKey.rolledUp in Java says the same).
 
@@ -28,25 +30,32 @@ CREATE TABLE feedback_rollup (
     hour_ms bigint NOT NULL,
     name varchar(250) NOT NULL,
     dim_value varchar(256) NOT NULL,
+    shard smallint NOT NULL,
     cnt bigint NOT NULL,
     pos bigint NOT NULL,
     neg bigint NOT NULL,
     num_cnt bigint NOT NULL,
     num_sum double precision NOT NULL,
-    PRIMARY KEY (experiment_id, dim, dim_key, hour_ms, name, dim_value)
+    PRIMARY KEY (experiment_id, dim, dim_key, hour_ms, name, dim_value, shard)
 );
 
--- Adds sign × the contribution of the feedback rows in `f` (assessment columns) to the rollup,
--- for the whole hour and for each rolled-up metadata and tag value of their traces. Rows are
--- written in primary-key order so that concurrent writers lock them in the same order.
-CREATE FUNCTION tb_rollup_apply(sign integer, rows jsonb) RETURNS void LANGUAGE sql AS $$
+CREATE FUNCTION tb_rollup_shard(trace_id text) RETURNS smallint LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT (hashtext(trace_id) & 7)::smallint
+$$;
+
+-- Adds p_sign × the contribution of the feedback rows `p_rows` (assessment columns as JSON) to
+-- the rollup: for the whole hour and for each rolled-up metadata and tag value of their traces.
+-- Rows are written in primary-key order, so concurrent writers lock them in the same order.
+-- PL/pgSQL rather than SQL functions: their statements' plans are cached per session.
+CREATE FUNCTION tb_rollup_apply(p_sign integer, p_rows jsonb) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
     WITH f AS (
         SELECT (r->>'experiment_id')::bigint AS experiment_id, (r->>'trace_id') AS trace_id,
                ((r->>'trace_time')::bigint / 3600000) * 3600000 AS hour_ms, r->>'name' AS name,
                tb_feedback_sign(r->>'value_text') AS s, (r->>'value_number')::double precision AS num
-        FROM jsonb_array_elements(rows) r
+        FROM jsonb_array_elements(p_rows) r
     ), d AS (
-        SELECT f.*, '-'::char(1) AS dim, ''::varchar AS dim_key, ''::varchar AS dim_value FROM f
+        SELECT f.*, '-'::char(1) AS d_dim, ''::varchar AS d_key, ''::varchar AS d_value FROM f
         UNION ALL
         SELECT f.*, 'm', m.key, left(m.value, 256) FROM f CROSS JOIN LATERAL (
             SELECT key, value FROM trace_metadata WHERE trace_id = f.trace_id AND tb_rollup_key(key) OFFSET 0) m
@@ -54,30 +63,37 @@ CREATE FUNCTION tb_rollup_apply(sign integer, rows jsonb) RETURNS void LANGUAGE 
         SELECT f.*, 't', g.key, left(g.value, 256) FROM f CROSS JOIN LATERAL (
             SELECT key, value FROM trace_tags WHERE trace_id = f.trace_id AND tb_rollup_key(key) OFFSET 0) g
     )
-    INSERT INTO feedback_rollup AS r (experiment_id, dim, dim_key, hour_ms, name, dim_value, cnt, pos, neg, num_cnt, num_sum)
-    SELECT experiment_id, dim, dim_key, hour_ms, name, dim_value, sign * count(*),
-           sign * count(*) FILTER (WHERE s = 1), sign * count(*) FILTER (WHERE s = -1),
-           sign * count(num), sign * coalesce(sum(num), 0)
-    FROM d GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
-    ON CONFLICT (experiment_id, dim, dim_key, hour_ms, name, dim_value) DO UPDATE
+    INSERT INTO feedback_rollup AS r (experiment_id, dim, dim_key, hour_ms, name, dim_value, shard, cnt, pos, neg,
+                                      num_cnt, num_sum)
+    SELECT d.experiment_id, d.d_dim, d.d_key, d.hour_ms, d.name, d.d_value, tb_rollup_shard(d.trace_id),
+           p_sign * count(*), p_sign * count(*) FILTER (WHERE d.s = 1), p_sign * count(*) FILTER (WHERE d.s = -1),
+           p_sign * count(d.num), p_sign * coalesce(sum(d.num), 0)
+    FROM d GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7
+    ON CONFLICT (experiment_id, dim, dim_key, hour_ms, name, dim_value, shard) DO UPDATE
     SET cnt = r.cnt + EXCLUDED.cnt, pos = r.pos + EXCLUDED.pos, neg = r.neg + EXCLUDED.neg,
-        num_cnt = r.num_cnt + EXCLUDED.num_cnt, num_sum = r.num_sum + EXCLUDED.num_sum
+        num_cnt = r.num_cnt + EXCLUDED.num_cnt, num_sum = r.num_sum + EXCLUDED.num_sum;
+END;
 $$;
 
 -- Feedback rows that count: valid feedback on a trace with an experiment and a time.
 CREATE FUNCTION tb_rollup_assessments() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    removed jsonb;
+    added jsonb;
 BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        PERFORM tb_rollup_apply(-1, (SELECT jsonb_agg(to_jsonb(o)) FROM old_rows o
-            WHERE o.kind = 'FEEDBACK' AND o.valid AND o.experiment_id IS NOT NULL AND o.trace_time IS NOT NULL))
-        WHERE EXISTS (SELECT 1 FROM old_rows o WHERE o.kind = 'FEEDBACK' AND o.valid
-                      AND o.experiment_id IS NOT NULL AND o.trace_time IS NOT NULL);
+        SELECT jsonb_agg(to_jsonb(o)) INTO removed FROM old_rows o
+        WHERE o.kind = 'FEEDBACK' AND o.valid AND o.experiment_id IS NOT NULL AND o.trace_time IS NOT NULL;
     END IF;
     IF TG_OP IN ('UPDATE', 'INSERT') THEN
-        PERFORM tb_rollup_apply(1, (SELECT jsonb_agg(to_jsonb(n)) FROM new_rows n
-            WHERE n.kind = 'FEEDBACK' AND n.valid AND n.experiment_id IS NOT NULL AND n.trace_time IS NOT NULL))
-        WHERE EXISTS (SELECT 1 FROM new_rows n WHERE n.kind = 'FEEDBACK' AND n.valid
-                      AND n.experiment_id IS NOT NULL AND n.trace_time IS NOT NULL);
+        SELECT jsonb_agg(to_jsonb(n)) INTO added FROM new_rows n
+        WHERE n.kind = 'FEEDBACK' AND n.valid AND n.experiment_id IS NOT NULL AND n.trace_time IS NOT NULL;
+    END IF;
+    IF removed IS NOT NULL THEN
+        PERFORM tb_rollup_apply(-1, removed);
+    END IF;
+    IF added IS NOT NULL THEN
+        PERFORM tb_rollup_apply(1, added);
     END IF;
     RETURN NULL;
 END;
@@ -91,60 +107,68 @@ CREATE TRIGGER assessments_rollup_ad AFTER DELETE ON assessments REFERENCING OLD
     FOR EACH STATEMENT EXECUTE FUNCTION tb_rollup_assessments();
 
 -- A metadata or tag value that appears, changes or goes moves the counts of its trace's feedback.
--- `rows`: [{trace_id, key, value}] of one table; `dim` 'm' (trace_metadata) or 't' (trace_tags).
-CREATE FUNCTION tb_rollup_dim_apply(sign integer, dim char(1), rows jsonb) RETURNS void LANGUAGE sql AS $$
-    WITH r AS (
-        SELECT x->>'trace_id' AS trace_id, x->>'key' AS key, left(x->>'value', 256) AS value
-        FROM jsonb_array_elements(rows) x
+-- `p_rows`: [{trace_id, key, value}] of one table; `p_dim` 'm' (trace_metadata) or 't' (trace_tags).
+CREATE FUNCTION tb_rollup_dim_apply(p_sign integer, p_dim char(1), p_rows jsonb) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    WITH x AS (
+        SELECT e->>'trace_id' AS trace_id, e->>'key' AS key, left(e->>'value', 256) AS value
+        FROM jsonb_array_elements(p_rows) e
     )
-    INSERT INTO feedback_rollup AS f (experiment_id, dim, dim_key, hour_ms, name, dim_value, cnt, pos, neg, num_cnt, num_sum)
-    SELECT a.experiment_id, dim, r.key, (a.trace_time / 3600000) * 3600000, a.name, r.value,
-           sign * count(*), sign * count(*) FILTER (WHERE tb_feedback_sign(a.value_text) = 1),
-           sign * count(*) FILTER (WHERE tb_feedback_sign(a.value_text) = -1),
-           sign * count(a.value_number), sign * coalesce(sum(a.value_number), 0)
-    FROM r CROSS JOIN LATERAL (
+    INSERT INTO feedback_rollup AS f (experiment_id, dim, dim_key, hour_ms, name, dim_value, shard, cnt, pos, neg,
+                                      num_cnt, num_sum)
+    SELECT a.experiment_id, p_dim, x.key, (a.trace_time / 3600000) * 3600000, a.name, x.value,
+           tb_rollup_shard(x.trace_id),
+           p_sign * count(*), p_sign * count(*) FILTER (WHERE tb_feedback_sign(a.value_text) = 1),
+           p_sign * count(*) FILTER (WHERE tb_feedback_sign(a.value_text) = -1),
+           p_sign * count(a.value_number), p_sign * coalesce(sum(a.value_number), 0)
+    FROM x CROSS JOIN LATERAL (
         SELECT experiment_id, trace_time, name, value_text, value_number FROM assessments
-        WHERE trace_id = r.trace_id AND kind = 'FEEDBACK' AND valid AND experiment_id IS NOT NULL
+        WHERE assessments.trace_id = x.trace_id AND kind = 'FEEDBACK' AND valid AND experiment_id IS NOT NULL
           AND trace_time IS NOT NULL OFFSET 0) a
-    GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
-    ON CONFLICT (experiment_id, dim, dim_key, hour_ms, name, dim_value) DO UPDATE
+    GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7
+    ON CONFLICT (experiment_id, dim, dim_key, hour_ms, name, dim_value, shard) DO UPDATE
     SET cnt = f.cnt + EXCLUDED.cnt, pos = f.pos + EXCLUDED.pos, neg = f.neg + EXCLUDED.neg,
-        num_cnt = f.num_cnt + EXCLUDED.num_cnt, num_sum = f.num_sum + EXCLUDED.num_sum
+        num_cnt = f.num_cnt + EXCLUDED.num_cnt, num_sum = f.num_sum + EXCLUDED.num_sum;
+END;
 $$;
 
 -- The trigger on trace_metadata ('m') and trace_tags ('t'). On the ingest path the traces are new
--- and have no feedback: one index probe per written row finds none and nothing else happens
+-- and have no feedback: one index probe per written row finds none and nothing else runs
 -- (LATERAL ... LIMIT 1 keeps it a probe rather than a join over all feedback).
 CREATE FUNCTION tb_rollup_dims() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    dim char(1) := TG_ARGV[0];
+    v_dim char(1) := TG_ARGV[0];
+    removed jsonb;
+    added jsonb;
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        PERFORM tb_rollup_dim_apply(1, dim, (
-            SELECT jsonb_agg(jsonb_build_object('trace_id', n.trace_id, 'key', n.key, 'value', n.value))
-            FROM new_rows n CROSS JOIN LATERAL (SELECT 1 FROM assessments a WHERE a.trace_id = n.trace_id
-                                                 AND a.kind = 'FEEDBACK' LIMIT 1) has_feedback
-            WHERE tb_rollup_key(n.key)));
+        SELECT jsonb_agg(jsonb_build_object('trace_id', n.trace_id, 'key', n.key, 'value', n.value)) INTO added
+        FROM new_rows n CROSS JOIN LATERAL (SELECT 1 FROM assessments a WHERE a.trace_id = n.trace_id
+                                             AND a.kind = 'FEEDBACK' LIMIT 1) has_feedback
+        WHERE tb_rollup_key(n.key);
     ELSIF TG_OP = 'DELETE' THEN
-        PERFORM tb_rollup_dim_apply(-1, dim, (
-            SELECT jsonb_agg(jsonb_build_object('trace_id', o.trace_id, 'key', o.key, 'value', o.value))
-            FROM old_rows o CROSS JOIN LATERAL (SELECT 1 FROM assessments a WHERE a.trace_id = o.trace_id
-                                                 AND a.kind = 'FEEDBACK' LIMIT 1) has_feedback
-            WHERE tb_rollup_key(o.key)));
+        SELECT jsonb_agg(jsonb_build_object('trace_id', o.trace_id, 'key', o.key, 'value', o.value)) INTO removed
+        FROM old_rows o CROSS JOIN LATERAL (SELECT 1 FROM assessments a WHERE a.trace_id = o.trace_id
+                                             AND a.kind = 'FEEDBACK' LIMIT 1) has_feedback
+        WHERE tb_rollup_key(o.key);
     ELSE
         -- Only values that changed (on their first 256 characters) move counts.
-        PERFORM tb_rollup_dim_apply(-1, dim, (
-            SELECT jsonb_agg(jsonb_build_object('trace_id', o.trace_id, 'key', o.key, 'value', o.value))
-            FROM old_rows o CROSS JOIN LATERAL (SELECT 1 FROM assessments a WHERE a.trace_id = o.trace_id
-                                                 AND a.kind = 'FEEDBACK' LIMIT 1) has_feedback
-            WHERE tb_rollup_key(o.key) AND NOT EXISTS (SELECT 1 FROM new_rows n WHERE n.trace_id = o.trace_id
-                AND n.key = o.key AND left(n.value, 256) = left(o.value, 256))));
-        PERFORM tb_rollup_dim_apply(1, dim, (
-            SELECT jsonb_agg(jsonb_build_object('trace_id', n.trace_id, 'key', n.key, 'value', n.value))
-            FROM new_rows n CROSS JOIN LATERAL (SELECT 1 FROM assessments a WHERE a.trace_id = n.trace_id
-                                                 AND a.kind = 'FEEDBACK' LIMIT 1) has_feedback
-            WHERE tb_rollup_key(n.key) AND NOT EXISTS (SELECT 1 FROM old_rows o WHERE o.trace_id = n.trace_id
-                AND o.key = n.key AND left(n.value, 256) = left(o.value, 256))));
+        SELECT jsonb_agg(jsonb_build_object('trace_id', o.trace_id, 'key', o.key, 'value', o.value)) INTO removed
+        FROM old_rows o CROSS JOIN LATERAL (SELECT 1 FROM assessments a WHERE a.trace_id = o.trace_id
+                                             AND a.kind = 'FEEDBACK' LIMIT 1) has_feedback
+        WHERE tb_rollup_key(o.key) AND NOT EXISTS (SELECT 1 FROM new_rows n WHERE n.trace_id = o.trace_id
+            AND n.key = o.key AND left(n.value, 256) = left(o.value, 256));
+        SELECT jsonb_agg(jsonb_build_object('trace_id', n.trace_id, 'key', n.key, 'value', n.value)) INTO added
+        FROM new_rows n CROSS JOIN LATERAL (SELECT 1 FROM assessments a WHERE a.trace_id = n.trace_id
+                                             AND a.kind = 'FEEDBACK' LIMIT 1) has_feedback
+        WHERE tb_rollup_key(n.key) AND NOT EXISTS (SELECT 1 FROM old_rows o WHERE o.trace_id = n.trace_id
+            AND o.key = n.key AND left(n.value, 256) = left(o.value, 256));
+    END IF;
+    IF removed IS NOT NULL THEN
+        PERFORM tb_rollup_dim_apply(-1, v_dim, removed);
+    END IF;
+    IF added IS NOT NULL THEN
+        PERFORM tb_rollup_dim_apply(1, v_dim, added);
     END IF;
     RETURN NULL;
 END;

@@ -311,8 +311,9 @@ class AnalyticsApiTest {
                               count(*) FILTER (WHERE tb_feedback_sign(value_text) = -1) AS neg,
                               count(value_number) AS nc, round(coalesce(sum(value_number), 0)::numeric, 6) AS ns
                           FROM d GROUP BY 1, 2, 3, 4, 5),
-                roll AS (SELECT dim::text, dim_key::text, hour_ms, name::text, dim_value::text, cnt, pos, neg, num_cnt,
-                             round(num_sum::numeric, 6) FROM feedback_rollup WHERE experiment_id = $1 AND cnt <> 0)
+                roll AS (SELECT dim::text, dim_key::text, hour_ms, name::text, dim_value::text, sum(cnt), sum(pos),
+                             sum(neg), sum(num_cnt), round(sum(num_sum)::numeric, 6) FROM feedback_rollup
+                         WHERE experiment_id = $1 GROUP BY 1, 2, 3, 4, 5 HAVING sum(cnt) <> 0)
                 SELECT (SELECT count(*) FROM (SELECT * FROM truth EXCEPT SELECT * FROM roll) x),
                        (SELECT count(*) FROM (SELECT * FROM roll EXCEPT SELECT * FROM truth) y),
                        (SELECT count(*) FROM truth)
