@@ -11,7 +11,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Periodically attaches pending feedback whose trace has arrived (covering the race where the
- * trace and the feedback commit at the same moment) and expires feedback past its window.
+ * trace and the feedback commit at the same moment), expires feedback past its window, and
+ * deletes attached and expired records once they are older than the retention.
  * Safe with several replicas: rows being attached elsewhere are skipped, not attached twice.
  */
 @ApplicationScoped
@@ -41,10 +42,11 @@ public class PendingFeedbackSweeper {
 
     /** One sweep; failures (e.g. database down) are logged and retried at the next tick. */
     public void sweepNow() {
-        store.sweep(System.currentTimeMillis()).subscribe().with(
+        long now = System.currentTimeMillis();
+        store.sweep(now, now - config.feedback().pendingRetention().toMillis()).subscribe().with(
                 counts -> {
-                    if (counts[0] > 0 || counts[1] > 0) {
-                        LOG.infof("Pending feedback: %d attached, %d expired", counts[0], counts[1]);
+                    if (counts[0] > 0 || counts[1] > 0 || counts[2] > 0) {
+                        LOG.infof("Pending feedback: %d attached, %d expired, %d purged", counts[0], counts[1], counts[2]);
                     }
                 },
                 failure -> LOG.warnf("Pending feedback sweep failed: %s", failure.toString()));

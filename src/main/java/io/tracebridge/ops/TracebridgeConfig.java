@@ -33,6 +33,10 @@ public interface TracebridgeConfig {
         /** How often pending feedback is matched against arrived traces and expired. */
         @WithDefault("PT10S")
         java.time.Duration sweepInterval();
+
+        /** How long attached and expired pending-feedback records stay listed before they are deleted. */
+        @WithDefault("P7D")
+        java.time.Duration pendingRetention();
     }
 
     /** Version string answered on {@code GET /version}; the MLflow SDK needs ≥ 3.4 to send OTLP. */

@@ -39,6 +39,13 @@ final class PendingFeedbackSql {
             UPDATE pending_feedback SET status = 'EXPIRED' WHERE status = 'PENDING' AND expires_at <= $1
             """;
 
+    /** Attached and expired records created before $1, at most $2 per sweep (pending ones are never purged). */
+    static final String PURGE = """
+            DELETE FROM pending_feedback WHERE pending_id IN (
+                SELECT pending_id FROM pending_feedback
+                WHERE status IN ('ATTACHED', 'EXPIRED') AND create_time < $1 LIMIT $2)
+            """;
+
     private PendingFeedbackSql() {
     }
 }

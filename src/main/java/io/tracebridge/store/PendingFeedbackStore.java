@@ -105,12 +105,20 @@ public class PendingFeedbackStore {
     }
 
     /** Attaches every pending feedback whose trace has arrived, then expires the old ones. */
-    public Uni<int[]> sweep(long nowMs) {
+    /**
+     * Attaches, expires, and deletes attached or expired records created before
+     * {@code purgeBeforeMs} (at most {@link #PURGE_BATCH} per sweep); returns the three counts.
+     */
+    public Uni<int[]> sweep(long nowMs, long purgeBeforeMs) {
         return pool.withTransaction(conn -> conn.preparedQuery(PendingFeedbackSql.ATTACH)
                 .execute(Tuple.of(nowMs, null))
                 .chain(attached -> conn.preparedQuery(PendingFeedbackSql.EXPIRE).execute(Tuple.of(nowMs))
-                        .map(expired -> new int[] {attached.rowCount(), expired.rowCount()})));
+                        .chain(expired -> conn.preparedQuery(PendingFeedbackSql.PURGE)
+                                .execute(Tuple.of(purgeBeforeMs, PURGE_BATCH))
+                                .map(purged -> new int[] {attached.rowCount(), expired.rowCount(), purged.rowCount()}))));
     }
+
+    public static final int PURGE_BATCH = 10_000;
 
     private static PendingFeedback fromRow(Row r) {
         Long exp = r.getLong("experiment_id");

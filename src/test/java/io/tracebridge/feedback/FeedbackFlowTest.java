@@ -124,13 +124,27 @@ class FeedbackFlowTest {
                 .body("{\"value\": 1}").post("/api/tracebridge/v1/feedback").then().statusCode(202);
         pool.preparedQuery("UPDATE pending_feedback SET expires_at = 1 WHERE client_request_id = $1")
                 .execute(io.vertx.mutiny.sqlclient.Tuple.of(requestId)).await().indefinitely();
-        int[] counts = pending.sweep(System.currentTimeMillis()).await().indefinitely();
+        long now = System.currentTimeMillis();
+        int[] counts = pending.sweep(now, now - 3_600_000).await().indefinitely();
         assertThat(counts[1]).isGreaterThanOrEqualTo(1);
         given().queryParam("experiment_id", exp).queryParam("status", "EXPIRED").get("/api/tracebridge/v1/feedback/pending")
                 .then().statusCode(200).body("pending_feedback", hasSize(1))
                 .body("pending_feedback[0].client_request_id", equalTo(requestId));
         String traceId = Traces.send(exp, "too late", requestId);
         assertThat(Db.count(pool, "SELECT count(*) FROM assessments WHERE trace_id = $1", traceId)).isZero();
+
+        // Past the retention the expired record is deleted; a pending one as old is kept until it expires.
+        String waiting = "req-" + UUID.randomUUID();
+        given().contentType("application/json").queryParam("client_request_id", waiting).queryParam("experiment_id", exp)
+                .body("{\"value\": 1}").post("/api/tracebridge/v1/feedback").then().statusCode(202);
+        pool.preparedQuery("UPDATE pending_feedback SET create_time = 1 WHERE client_request_id = ANY($1)")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of(new String[] {requestId, waiting})).await().indefinitely();
+        counts = pending.sweep(now, now - 3_600_000).await().indefinitely();
+        assertThat(counts[2]).isGreaterThanOrEqualTo(1);
+        given().queryParam("experiment_id", exp).get("/api/tracebridge/v1/feedback/pending").then().statusCode(200)
+                .body("pending_feedback", hasSize(1))
+                .body("pending_feedback[0].client_request_id", equalTo(waiting))
+                .body("pending_feedback[0].status", equalTo("PENDING"));
     }
 
     @Test
