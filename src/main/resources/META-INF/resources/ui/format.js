@@ -70,9 +70,10 @@ export function quote(value) {
 export const userFilter = (user) => `metadata.\`mlflow.trace.user\` = ${quote(user)}`;
 
 // ---- Feedback ------------------------------------------------------------------------------
-// Polarity follows docs/analytics-api.md, so the trace list and the analytics views agree.
-const POSITIVE = new Set(['yes', 'true', 'positive', 'good', 'pass', 'thumbs_up', 'thumbsup', 'up', '👍']);
-const NEGATIVE = new Set(['no', 'false', 'negative', 'bad', 'fail', 'thumbs_down', 'thumbsdown', 'down', '👎']);
+// Polarity follows docs/analytics-api.md and the SQL function tb_feedback_sign (migration V5), so
+// the trace list and the analytics views agree (ui-tests/units.test.mjs compares the lists).
+export const POSITIVE = new Set(['yes', 'true', 'positive', 'good', 'pass', 'thumbs_up', 'thumbsup', 'up', '👍']);
+export const NEGATIVE = new Set(['no', 'false', 'negative', 'bad', 'fail', 'thumbs_down', 'thumbsdown', 'down', '👎']);
 
 /** 'positive', 'negative', 'numeric' or 'other'. */
 export function polarity(value) {

@@ -28,7 +28,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The trace explorer in a real browser: the packaged application with auth on, conversations
- * sent with the real OTel SDK, then {@code ui-tests/explorer.test.mjs} (playwright-core driving
+ * sent with the real OTel SDK, then {@code ui-tests/run.sh}: the unit tests of the explorer's modules
+ * ({@code units.test.mjs}) and {@code explorer.test.mjs} (playwright-core driving
  * Debian's headless Chromium) filters, opens a trace, expands spans, gives feedback, opens a
  * session, the users view and the dashboard, and saves a screenshot of each view in
  * {@code target/ui-screenshots}. Uses the database {@code tracebridge_it}.
