@@ -23,6 +23,16 @@ CREATE FUNCTION tb_rollup_key(key text) RETURNS boolean LANGUAGE sql IMMUTABLE P
         OR key IN ('mlflow.source.type', 'mlflow.source.name', 'mlflow.traceName', 'mlflow.user', 'mlflow.modelId')
 $$;
 
+CREATE FUNCTION tb_hour(t bigint) RETURNS bigint LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT t - ((t % 3600000) + 3600000) % 3600000
+$$;
+
+CREATE FUNCTION tb_rollup_shard(trace_id text) RETURNS smallint LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT (hashtext(trace_id) & 7)::smallint
+$$;
+
+-- num_sum is numeric, summed from value_number::numeric everywhere, so that adding and later
+-- subtracting the same values cancels exactly.
 CREATE TABLE feedback_rollup (
     experiment_id bigint NOT NULL,
     dim char(1) NOT NULL,
@@ -35,24 +45,21 @@ CREATE TABLE feedback_rollup (
     pos bigint NOT NULL,
     neg bigint NOT NULL,
     num_cnt bigint NOT NULL,
-    num_sum double precision NOT NULL,
+    num_sum numeric NOT NULL,
     PRIMARY KEY (experiment_id, dim, dim_key, hour_ms, name, dim_value, shard)
 );
 
-CREATE FUNCTION tb_rollup_shard(trace_id text) RETURNS smallint LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT (hashtext(trace_id) & 7)::smallint
-$$;
-
--- Adds p_sign × the contribution of the feedback rows `p_rows` (assessment columns as JSON) to
--- the rollup: for the whole hour and for each rolled-up metadata and tag value of their traces.
--- Rows are written in primary-key order, so concurrent writers lock them in the same order.
--- PL/pgSQL rather than SQL functions: their statements' plans are cached per session.
-CREATE FUNCTION tb_rollup_apply(p_sign integer, p_rows jsonb) RETURNS void LANGUAGE plpgsql AS $$
+-- Adds the signed contributions of feedback rows to the rollup: for the whole hour and for each
+-- rolled-up metadata and tag value of their traces. `p_rows`: [{sign, experiment_id, trace_id,
+-- trace_time, name, value_text, value_number}]. One statement, rows in primary-key order, so
+-- concurrent writers lock rollup rows in the same order. PL/pgSQL rather than SQL functions:
+-- their plans are cached per session.
+CREATE FUNCTION tb_rollup_apply(p_rows jsonb) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     WITH f AS (
-        SELECT (r->>'experiment_id')::bigint AS experiment_id, (r->>'trace_id') AS trace_id,
-               ((r->>'trace_time')::bigint / 3600000) * 3600000 AS hour_ms, r->>'name' AS name,
-               tb_feedback_sign(r->>'value_text') AS s, (r->>'value_number')::double precision AS num
+        SELECT (r->>'sign')::integer AS sign, (r->>'experiment_id')::bigint AS experiment_id,
+               r->>'trace_id' AS trace_id, tb_hour((r->>'trace_time')::bigint) AS hour_ms, r->>'name' AS name,
+               tb_feedback_sign(r->>'value_text') AS s, (r->>'value_number')::numeric AS num
         FROM jsonb_array_elements(p_rows) r
     ), d AS (
         SELECT f.*, '-'::char(1) AS d_dim, ''::varchar AS d_key, ''::varchar AS d_value FROM f
@@ -66,8 +73,9 @@ BEGIN
     INSERT INTO feedback_rollup AS r (experiment_id, dim, dim_key, hour_ms, name, dim_value, shard, cnt, pos, neg,
                                       num_cnt, num_sum)
     SELECT d.experiment_id, d.d_dim, d.d_key, d.hour_ms, d.name, d.d_value, tb_rollup_shard(d.trace_id),
-           p_sign * count(*), p_sign * count(*) FILTER (WHERE d.s = 1), p_sign * count(*) FILTER (WHERE d.s = -1),
-           p_sign * count(d.num), p_sign * coalesce(sum(d.num), 0)
+           sum(d.sign), coalesce(sum(d.sign) FILTER (WHERE d.s = 1), 0),
+           coalesce(sum(d.sign) FILTER (WHERE d.s = -1), 0),
+           coalesce(sum(d.sign) FILTER (WHERE d.num IS NOT NULL), 0), coalesce(sum(d.sign * d.num), 0)
     FROM d GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7
     ON CONFLICT (experiment_id, dim, dim_key, hour_ms, name, dim_value, shard) DO UPDATE
     SET cnt = r.cnt + EXCLUDED.cnt, pos = r.pos + EXCLUDED.pos, neg = r.neg + EXCLUDED.neg,
@@ -75,25 +83,36 @@ BEGIN
 END;
 $$;
 
--- Feedback rows that count: valid feedback on a trace with an experiment and a time.
+-- Triggers on assessments: valid feedback on a trace with an experiment and a time counts.
+-- Each first locks the statement's traces (FOR NO KEY UPDATE, which the foreign keys' KEY SHARE
+-- locks do not conflict with, in trace ID order): a concurrent writer of the same trace's tags
+-- or feedback then waits for this transaction and reads what it committed, instead of both
+-- missing each other's uncommitted rows.
 CREATE FUNCTION tb_rollup_assessments() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     removed jsonb;
     added jsonb;
 BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        SELECT jsonb_agg(to_jsonb(o)) INTO removed FROM old_rows o
+        PERFORM 1 FROM (SELECT DISTINCT trace_id FROM old_rows ORDER BY 1) o
+            CROSS JOIN LATERAL (SELECT 1 FROM traces t WHERE t.trace_id = o.trace_id FOR NO KEY UPDATE) l;
+        SELECT jsonb_agg(jsonb_build_object('sign', -1, 'experiment_id', o.experiment_id, 'trace_id', o.trace_id,
+                   'trace_time', o.trace_time, 'name', o.name, 'value_text', o.value_text,
+                   'value_number', o.value_number::numeric)) INTO removed
+        FROM old_rows o
         WHERE o.kind = 'FEEDBACK' AND o.valid AND o.experiment_id IS NOT NULL AND o.trace_time IS NOT NULL;
     END IF;
     IF TG_OP IN ('UPDATE', 'INSERT') THEN
-        SELECT jsonb_agg(to_jsonb(n)) INTO added FROM new_rows n
+        PERFORM 1 FROM (SELECT DISTINCT trace_id FROM new_rows ORDER BY 1) n
+            CROSS JOIN LATERAL (SELECT 1 FROM traces t WHERE t.trace_id = n.trace_id FOR NO KEY UPDATE) l;
+        SELECT jsonb_agg(jsonb_build_object('sign', 1, 'experiment_id', n.experiment_id, 'trace_id', n.trace_id,
+                   'trace_time', n.trace_time, 'name', n.name, 'value_text', n.value_text,
+                   'value_number', n.value_number::numeric)) INTO added
+        FROM new_rows n
         WHERE n.kind = 'FEEDBACK' AND n.valid AND n.experiment_id IS NOT NULL AND n.trace_time IS NOT NULL;
     END IF;
-    IF removed IS NOT NULL THEN
-        PERFORM tb_rollup_apply(-1, removed);
-    END IF;
-    IF added IS NOT NULL THEN
-        PERFORM tb_rollup_apply(1, added);
+    IF removed IS NOT NULL OR added IS NOT NULL THEN
+        PERFORM tb_rollup_apply(coalesce(removed, '[]'::jsonb) || coalesce(added, '[]'::jsonb));
     END IF;
     RETURN NULL;
 END;
@@ -107,20 +126,21 @@ CREATE TRIGGER assessments_rollup_ad AFTER DELETE ON assessments REFERENCING OLD
     FOR EACH STATEMENT EXECUTE FUNCTION tb_rollup_assessments();
 
 -- A metadata or tag value that appears, changes or goes moves the counts of its trace's feedback.
--- `p_rows`: [{trace_id, key, value}] of one table; `p_dim` 'm' (trace_metadata) or 't' (trace_tags).
-CREATE FUNCTION tb_rollup_dim_apply(p_sign integer, p_dim char(1), p_rows jsonb) RETURNS void LANGUAGE plpgsql AS $$
+-- `p_rows`: [{sign, trace_id, key, value}] of one table; `p_dim` 'm' (trace_metadata) or 't' (trace_tags).
+CREATE FUNCTION tb_rollup_dim_apply(p_dim char(1), p_rows jsonb) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     WITH x AS (
-        SELECT e->>'trace_id' AS trace_id, e->>'key' AS key, left(e->>'value', 256) AS value
+        SELECT (e->>'sign')::integer AS sign, e->>'trace_id' AS trace_id, e->>'key' AS key,
+               left(e->>'value', 256) AS value
         FROM jsonb_array_elements(p_rows) e
     )
     INSERT INTO feedback_rollup AS f (experiment_id, dim, dim_key, hour_ms, name, dim_value, shard, cnt, pos, neg,
                                       num_cnt, num_sum)
-    SELECT a.experiment_id, p_dim, x.key, (a.trace_time / 3600000) * 3600000, a.name, x.value,
-           tb_rollup_shard(x.trace_id),
-           p_sign * count(*), p_sign * count(*) FILTER (WHERE tb_feedback_sign(a.value_text) = 1),
-           p_sign * count(*) FILTER (WHERE tb_feedback_sign(a.value_text) = -1),
-           p_sign * count(a.value_number), p_sign * coalesce(sum(a.value_number), 0)
+    SELECT a.experiment_id, p_dim, x.key, tb_hour(a.trace_time), a.name, x.value, tb_rollup_shard(x.trace_id),
+           sum(x.sign), coalesce(sum(x.sign) FILTER (WHERE tb_feedback_sign(a.value_text) = 1), 0),
+           coalesce(sum(x.sign) FILTER (WHERE tb_feedback_sign(a.value_text) = -1), 0),
+           coalesce(sum(x.sign) FILTER (WHERE a.value_number IS NOT NULL), 0),
+           coalesce(sum(x.sign * a.value_number::numeric), 0)
     FROM x CROSS JOIN LATERAL (
         SELECT experiment_id, trace_time, name, value_text, value_number FROM assessments
         WHERE assessments.trace_id = x.trace_id AND kind = 'FEEDBACK' AND valid AND experiment_id IS NOT NULL
@@ -132,9 +152,10 @@ BEGIN
 END;
 $$;
 
--- The trigger on trace_metadata ('m') and trace_tags ('t'). On the ingest path the traces are new
--- and have no feedback: one index probe per written row finds none and nothing else runs
--- (LATERAL ... LIMIT 1 keeps it a probe rather than a join over all feedback).
+-- The trigger on trace_metadata ('m') and trace_tags ('t'). On the ingest path the traces are
+-- new and have no feedback (and the ingest transaction holds their locks already): one index
+-- probe per written row finds none and nothing else runs (LATERAL ... LIMIT 1 keeps it a probe
+-- rather than a join over all feedback).
 CREATE FUNCTION tb_rollup_dims() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     v_dim char(1) := TG_ARGV[0];
@@ -142,33 +163,36 @@ DECLARE
     added jsonb;
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        SELECT jsonb_agg(jsonb_build_object('trace_id', n.trace_id, 'key', n.key, 'value', n.value)) INTO added
+        PERFORM 1 FROM (SELECT DISTINCT trace_id FROM new_rows ORDER BY 1) n
+            CROSS JOIN LATERAL (SELECT 1 FROM traces t WHERE t.trace_id = n.trace_id FOR NO KEY UPDATE) l;
+        SELECT jsonb_agg(jsonb_build_object('sign', 1, 'trace_id', n.trace_id, 'key', n.key, 'value', n.value)) INTO added
         FROM new_rows n CROSS JOIN LATERAL (SELECT 1 FROM assessments a WHERE a.trace_id = n.trace_id
                                              AND a.kind = 'FEEDBACK' LIMIT 1) has_feedback
         WHERE tb_rollup_key(n.key);
     ELSIF TG_OP = 'DELETE' THEN
-        SELECT jsonb_agg(jsonb_build_object('trace_id', o.trace_id, 'key', o.key, 'value', o.value)) INTO removed
+        PERFORM 1 FROM (SELECT DISTINCT trace_id FROM old_rows ORDER BY 1) o
+            CROSS JOIN LATERAL (SELECT 1 FROM traces t WHERE t.trace_id = o.trace_id FOR NO KEY UPDATE) l;
+        SELECT jsonb_agg(jsonb_build_object('sign', -1, 'trace_id', o.trace_id, 'key', o.key, 'value', o.value)) INTO removed
         FROM old_rows o CROSS JOIN LATERAL (SELECT 1 FROM assessments a WHERE a.trace_id = o.trace_id
                                              AND a.kind = 'FEEDBACK' LIMIT 1) has_feedback
         WHERE tb_rollup_key(o.key);
     ELSE
+        PERFORM 1 FROM (SELECT DISTINCT trace_id FROM new_rows ORDER BY 1) n
+            CROSS JOIN LATERAL (SELECT 1 FROM traces t WHERE t.trace_id = n.trace_id FOR NO KEY UPDATE) l;
         -- Only values that changed (on their first 256 characters) move counts.
-        SELECT jsonb_agg(jsonb_build_object('trace_id', o.trace_id, 'key', o.key, 'value', o.value)) INTO removed
+        SELECT jsonb_agg(jsonb_build_object('sign', -1, 'trace_id', o.trace_id, 'key', o.key, 'value', o.value)) INTO removed
         FROM old_rows o CROSS JOIN LATERAL (SELECT 1 FROM assessments a WHERE a.trace_id = o.trace_id
                                              AND a.kind = 'FEEDBACK' LIMIT 1) has_feedback
         WHERE tb_rollup_key(o.key) AND NOT EXISTS (SELECT 1 FROM new_rows n WHERE n.trace_id = o.trace_id
             AND n.key = o.key AND left(n.value, 256) = left(o.value, 256));
-        SELECT jsonb_agg(jsonb_build_object('trace_id', n.trace_id, 'key', n.key, 'value', n.value)) INTO added
+        SELECT jsonb_agg(jsonb_build_object('sign', 1, 'trace_id', n.trace_id, 'key', n.key, 'value', n.value)) INTO added
         FROM new_rows n CROSS JOIN LATERAL (SELECT 1 FROM assessments a WHERE a.trace_id = n.trace_id
                                              AND a.kind = 'FEEDBACK' LIMIT 1) has_feedback
         WHERE tb_rollup_key(n.key) AND NOT EXISTS (SELECT 1 FROM old_rows o WHERE o.trace_id = n.trace_id
             AND o.key = n.key AND left(n.value, 256) = left(o.value, 256));
     END IF;
-    IF removed IS NOT NULL THEN
-        PERFORM tb_rollup_dim_apply(-1, v_dim, removed);
-    END IF;
-    IF added IS NOT NULL THEN
-        PERFORM tb_rollup_dim_apply(1, v_dim, added);
+    IF removed IS NOT NULL OR added IS NOT NULL THEN
+        PERFORM tb_rollup_dim_apply(v_dim, coalesce(removed, '[]'::jsonb) || coalesce(added, '[]'::jsonb));
     END IF;
     RETURN NULL;
 END;
@@ -200,8 +224,18 @@ $$;
 
 CREATE TRIGGER traces_rollup_bd BEFORE DELETE ON traces FOR EACH ROW EXECUTE FUNCTION tb_trace_deleting();
 
--- The feedback already stored.
-SELECT tb_rollup_apply(1, jsonb_agg(to_jsonb(a)))
-FROM assessments a
+-- The feedback already stored, in one set-based statement.
+INSERT INTO feedback_rollup (experiment_id, dim, dim_key, hour_ms, name, dim_value, shard, cnt, pos, neg, num_cnt, num_sum)
+SELECT a.experiment_id, d.dim, d.k, tb_hour(a.trace_time), a.name, d.v, tb_rollup_shard(a.trace_id),
+       count(*), count(*) FILTER (WHERE tb_feedback_sign(a.value_text) = 1),
+       count(*) FILTER (WHERE tb_feedback_sign(a.value_text) = -1),
+       count(a.value_number), coalesce(sum(a.value_number::numeric), 0)
+FROM assessments a CROSS JOIN LATERAL (
+    SELECT '-'::char(1) AS dim, ''::varchar AS k, ''::varchar AS v
+    UNION ALL
+    SELECT 'm', m.key, left(m.value, 256) FROM trace_metadata m WHERE m.trace_id = a.trace_id AND tb_rollup_key(m.key)
+    UNION ALL
+    SELECT 't', g.key, left(g.value, 256) FROM trace_tags g WHERE g.trace_id = a.trace_id AND tb_rollup_key(g.key)
+) d
 WHERE a.kind = 'FEEDBACK' AND a.valid AND a.experiment_id IS NOT NULL AND a.trace_time IS NOT NULL
-HAVING count(*) > 0;
+GROUP BY 1, 2, 3, 4, 5, 6, 7;

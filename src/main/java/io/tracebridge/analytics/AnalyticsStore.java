@@ -389,9 +389,10 @@ public class AnalyticsStore {
         }
         Split split = Split.of(range);
         Map<List<Object>, Totals> acc = new HashMap<>();
-        String live = "SELECT a.name, (a.trace_time / $5) * $5, " + FeedbackPolarity.aggregates()
+        // Buckets floor toward minus infinity, like the rollup's hours (tb_hour) and Split.
+        String live = "SELECT a.name, a.trace_time - ((a.trace_time % $5) + $5) % $5, " + FeedbackPolarity.aggregates()
                 + " FROM assessments a WHERE " + LIVE_RANGE + " GROUP BY 1, 2";
-        String rolled = "SELECT name, (hour_ms / $7) * $7, " + FeedbackPolarity.rollupAggregates()
+        String rolled = "SELECT name, hour_ms - ((hour_ms % $7) + $7) % $7, " + FeedbackPolarity.rollupAggregates()
                 + " FROM feedback_rollup WHERE " + ROLLUP_RANGE + " GROUP BY 1, 2";
         Uni<Void> chain = Uni.createFrom().voidItem();
         for (Long[] edge : split.edges()) {

@@ -14,11 +14,11 @@ final class FeedbackPolarity {
     static String aggregates() {
         return "count(*), count(*) FILTER (WHERE tb_feedback_sign(a.value_text) = 1), "
                 + "count(*) FILTER (WHERE tb_feedback_sign(a.value_text) = -1), "
-                + "count(a.value_number), sum(a.value_number)";
+                + "count(a.value_number), sum(a.value_number::numeric)::float8";
     }
 
     /** The same columns summed over {@code feedback_rollup} rows. */
     static String rollupAggregates() {
-        return "sum(cnt)::bigint, sum(pos)::bigint, sum(neg)::bigint, sum(num_cnt)::bigint, sum(num_sum)";
+        return "sum(cnt)::bigint, sum(pos)::bigint, sum(neg)::bigint, sum(num_cnt)::bigint, sum(num_sum)::float8";
     }
 }

@@ -53,7 +53,9 @@ final class AssessmentRows {
                 return new SearchValue(node.textValue(), null);
             }
             if (node.isNumber()) {
-                return new SearchValue(valueJson, node.doubleValue());
+                // 1e400 parses as Infinity: no number to search or average (it would poison sums).
+                double d = node.doubleValue();
+                return new SearchValue(valueJson, Double.isFinite(d) ? d : null);
             }
             return new SearchValue(valueJson, null);
         } catch (Exception e) {

@@ -289,6 +289,14 @@ class AnalyticsApiTest {
                 .get(BASE + "/feedback").then().statusCode(200).extract().jsonPath()))
                 .containsExactly("user_rating|null|3|null", "user_rating|chat|1|null");
 
+        // A number too large for a double is no numeric value; a large one added and deleted leaves the sum exact.
+        String huge = feedback(s2b, "score", "1e400", null);
+        String big = feedback(s2b, "score", "1e17", null);
+        given().delete("/api/3.0/mlflow/traces/" + s2b + "/assessments/" + big).then().statusCode(200);
+        assertThat(rows(q().queryParam("name", "score").get(BASE + "/feedback").then().statusCode(200).extract()
+                .jsonPath())).containsExactly("score|null|3|0.7");
+        given().delete("/api/3.0/mlflow/traces/" + s2b + "/assessments/" + huge).then().statusCode(200);
+
         // Feedback overridden, feedback deleted, trace deleted.
         String id = feedback(s1.get(1), "user_rating", "true", "Changed my mind");
         given().delete("/api/3.0/mlflow/traces/" + s1.get(1) + "/assessments/" + id).then().statusCode(200);
@@ -306,10 +314,10 @@ class AnalyticsApiTest {
                           WHERE tb_rollup_key(m.key)
                       UNION ALL SELECT fb.*, 't', g.key, left(g.value, 256) FROM fb JOIN trace_tags g USING (trace_id)
                           WHERE tb_rollup_key(g.key)),
-                truth AS (SELECT dim, k, (trace_time / 3600000) * 3600000 AS h, name::text, v, count(*) AS cnt,
+                truth AS (SELECT dim, k, tb_hour(trace_time) AS h, name::text, v, count(*) AS cnt,
                               count(*) FILTER (WHERE tb_feedback_sign(value_text) = 1) AS pos,
                               count(*) FILTER (WHERE tb_feedback_sign(value_text) = -1) AS neg,
-                              count(value_number) AS nc, round(coalesce(sum(value_number), 0)::numeric, 6) AS ns
+                              count(value_number) AS nc, round(coalesce(sum(value_number::numeric), 0), 6) AS ns
                           FROM d GROUP BY 1, 2, 3, 4, 5),
                 roll AS (SELECT dim::text, dim_key::text, hour_ms, name::text, dim_value::text, sum(cnt), sum(pos),
                              sum(neg), sum(num_cnt), round(sum(num_sum)::numeric, 6) FROM feedback_rollup
@@ -381,6 +389,8 @@ class AnalyticsApiTest {
                 .body("message", containsString("start_time_ms"));
         q().queryParam("start_time_ms", T0).queryParam("end_time_ms", T0).get(BASE + "/feedback").then().statusCode(400)
                 .body("message", containsString("must be after"));
+        q().queryParam("start_time_ms", "9223372036854775000").get(BASE + "/feedback").then().statusCode(400)
+                .body("message", containsString("years 1 to 9999"));
         q().queryParam("max_results", 0).get(BASE + "/users").then().statusCode(400);
         q().queryParam("max_results", 501).get(BASE + "/sessions").then().statusCode(400);
         q().queryParam("page_token", "not-a-token").get(BASE + "/users").then().statusCode(400)
