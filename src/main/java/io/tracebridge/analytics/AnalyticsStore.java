@@ -164,23 +164,23 @@ public class AnalyticsStore {
                 + "FROM traces t JOIN assessments a ON a.trace_id = t.trace_id AND a.kind = 'FEEDBACK' AND a.valid "
                 + "WHERE t.experiment_id = $1 AND " + RANGE + " AND t." + g.column + " = ANY($4::varchar[]) "
                 + "GROUP BY 1, 2 ORDER BY 1, 2";
-        return pool.preparedQuery(feedback).execute(params).chain(fb -> {
-            Map<String, List<FeedbackSummary>> byId = new HashMap<>();
-            for (Row r : fb) {
-                byId.computeIfAbsent(r.getString(0), k -> new ArrayList<>())
-                        .add(Totals.of(r, 2).summary(r.getString(1), null));
-            }
-            return pool.preparedQuery(stats).execute(params).map(rows -> {
-                List<GroupStats> out = new ArrayList<>();
-                for (Row r : rows) {
-                    String[] others = r.getArrayOfStrings(5);
-                    out.add(new GroupStats(r.getString(0), r.getLong(1), r.getLong(2), r.getLong(3), r.getLong(4),
-                            others == null ? List.of() : Arrays.asList(others), r.getLong(6),
-                            byId.getOrDefault(r.getString(0), List.of())));
-                }
-                return out;
-            });
-        });
+        // Independent queries: run on two pooled connections at once.
+        return Uni.combine().all().unis(pool.preparedQuery(feedback).execute(params), pool.preparedQuery(stats).execute(params))
+                .asTuple().map(both -> {
+                    Map<String, List<FeedbackSummary>> byId = new HashMap<>();
+                    for (Row r : both.getItem1()) {
+                        byId.computeIfAbsent(r.getString(0), k -> new ArrayList<>())
+                                .add(Totals.of(r, 2).summary(r.getString(1), null));
+                    }
+                    List<GroupStats> out = new ArrayList<>();
+                    for (Row r : both.getItem2()) {
+                        String[] others = r.getArrayOfStrings(5);
+                        out.add(new GroupStats(r.getString(0), r.getLong(1), r.getLong(2), r.getLong(3), r.getLong(4),
+                                others == null ? List.of() : Arrays.asList(others), r.getLong(6),
+                                byId.getOrDefault(r.getString(0), List.of())));
+                    }
+                    return out;
+                });
     }
 
     /** A session's traces in request order, at most {@link #MAX_TURNS} + 1 (the caller reports truncation). */
@@ -224,11 +224,11 @@ public class AnalyticsStore {
      * rows over the whole range.
      */
     public Uni<List<FeedbackSummary>> feedback(TimeRange range, GroupKey groupBy, String name) {
-        Split split = Split.of(range);
         if (groupBy != null && !groupBy.rolledUp()) {
             return liveFeedback(range.experimentId(), range.startMs(), range.endMs(), groupBy, name)
                     .map(AnalyticsStore::sorted);
         }
+        Split split = Split.of(range);
         Map<List<String>, Totals> acc = new HashMap<>();
         Uni<Void> chain = Uni.createFrom().voidItem();
         for (Long[] edge : split.edges()) {
@@ -276,7 +276,7 @@ public class AnalyticsStore {
     }
 
     private static void add(Map<List<String>, Totals> acc, String name, String group, Totals t) {
-        acc.merge(java.util.Arrays.asList(name, group), t, Totals::plus);
+        acc.merge(Arrays.asList(name, group), t, Totals::plus);
     }
 
     /** Name, then count descending, then group (absent last). */

@@ -12,6 +12,7 @@ import io.tracebridge.analytics.Page;
 import io.tracebridge.analytics.SessionTurn;
 import io.tracebridge.analytics.TimeRange;
 import io.tracebridge.model.MlflowException;
+import io.tracebridge.search.PageSize;
 import io.tracebridge.security.Access;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -54,9 +55,9 @@ public class AnalyticsResource {
                                     @QueryParam("user_id") String userId, @QueryParam("max_results") String maxResults,
                                     @QueryParam("page_token") String pageToken) {
         TimeRange range = range(experimentId, start, end);
-        int limit = pageSize(maxResults);
+        int limit = PageSize.of(Requests.integer(maxResults, "max_results"), DEFAULT_PAGE, MAX_PAGE);
         return store.requireExperiment(range.experimentId())
-                .chain(() -> store.sessions(range, blankToNull(userId), limit, pageToken))
+                .chain(() -> store.sessions(range, Requests.blankToNull(userId), limit, pageToken))
                 .map(page -> page(page, "sessions", s -> {
                     ObjectNode n = Json.object();
                     n.put("session_id", s.id());
@@ -99,7 +100,7 @@ public class AnalyticsResource {
                                  @QueryParam("max_results") String maxResults,
                                  @QueryParam("page_token") String pageToken) {
         TimeRange range = range(experimentId, start, end);
-        int limit = pageSize(maxResults);
+        int limit = PageSize.of(Requests.integer(maxResults, "max_results"), DEFAULT_PAGE, MAX_PAGE);
         return store.requireExperiment(range.experimentId())
                 .chain(() -> store.users(range, limit, pageToken))
                 .map(page -> page(page, "users", u -> {
@@ -124,7 +125,7 @@ public class AnalyticsResource {
         TimeRange range = range(experimentId, start, end);
         GroupKey key = GroupKey.parse(groupBy);
         return store.requireExperiment(range.experimentId())
-                .chain(() -> store.feedback(range, key, blankToNull(name)))
+                .chain(() -> store.feedback(range, key, Requests.blankToNull(name)))
                 .map(list -> {
                     ObjectNode n = Json.object();
                     if (key == null) {
@@ -150,7 +151,7 @@ public class AnalyticsResource {
             default -> throw MlflowException.invalid("Invalid interval '" + interval + "'. Valid values are hour, day");
         };
         return store.requireExperiment(range.experimentId())
-                .chain(() -> store.timeline(range, blankToNull(name), intervalMs))
+                .chain(() -> store.timeline(range, Requests.blankToNull(name), intervalMs))
                 .map(points -> {
                     ObjectNode n = Json.object();
                     n.put("interval_ms", intervalMs);
@@ -180,19 +181,6 @@ public class AnalyticsResource {
             throw MlflowException.invalid("Invalid value '" + value + "' for parameter '" + name
                     + "': expected epoch milliseconds");
         }
-    }
-
-    private static int pageSize(String maxResults) {
-        Integer n = Requests.integer(maxResults, "max_results");
-        int limit = n == null ? DEFAULT_PAGE : n;
-        if (limit < 1 || limit > MAX_PAGE) {
-            throw MlflowException.invalid("'max_results' must be between 1 and " + MAX_PAGE + ".");
-        }
-        return limit;
-    }
-
-    private static String blankToNull(String s) {
-        return s == null || s.isBlank() ? null : s;
     }
 
     private static <T> ObjectNode page(Page<T> page, String field, Function<T, ObjectNode> json) {

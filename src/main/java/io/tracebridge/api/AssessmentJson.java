@@ -45,8 +45,8 @@ public final class AssessmentJson {
         return new Assessment(assessmentId, traceId, name,
                 hasFeedback ? Assessment.Kind.FEEDBACK : Assessment.Kind.EXPECTATION,
                 v.json(), v.errorJson(), v.serializedFormat(), Requests.text(a, "rationale"), sourceType,
-                sourceId == null ? "" : sourceId, blankToNull(Requests.text(a, "span_id")),
-                metadata(Requests.field(a, "metadata")), blankToNull(Requests.text(a, "overrides")),
+                sourceId == null ? "" : sourceId, Requests.blankToNull(Requests.text(a, "span_id")),
+                metadata(Requests.field(a, "metadata")), Requests.blankToNull(Requests.text(a, "overrides")),
                 !Requests.field(a, "valid").isBoolean() || Requests.field(a, "valid").booleanValue(),
                 created, nowMs);
     }
@@ -134,9 +134,5 @@ public final class AssessmentJson {
             throw MlflowException.invalid("Invalid timestamp '" + t.asText() + "': expected RFC 3339, e.g. "
                     + "2025-06-04T00:17:06.901Z");
         }
-    }
-
-    private static String blankToNull(String s) {
-        return s == null || s.isBlank() ? null : s;
     }
 }

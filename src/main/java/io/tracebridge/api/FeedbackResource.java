@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.tracebridge.feedback.FeedbackByRequestService;
 import io.tracebridge.model.MlflowException;
+import io.tracebridge.search.PageSize;
 import io.tracebridge.model.PendingFeedback;
 import io.tracebridge.store.ExperimentStore;
 import io.tracebridge.store.PendingFeedbackStore;
@@ -87,11 +88,7 @@ public class FeedbackResource {
         if (s != null && !STATUSES.contains(s)) {
             throw MlflowException.invalid("Invalid status '" + status + "'. Valid values are " + STATUSES);
         }
-        Integer max = Requests.integer(maxResults, "max_results");
-        int limit = max == null ? 100 : max;
-        if (limit < 1 || limit > 1000) {
-            throw MlflowException.invalid("'max_results' must be between 1 and 1000.");
-        }
+        int limit = PageSize.of(Requests.integer(maxResults, "max_results"), 100, 1000);
         Long exp = experimentId == null ? null : Requests.experimentId(experimentId);
         checkScope(access.caller(), exp);
         return pending.list(exp, s, limit).map(list -> {

@@ -76,6 +76,11 @@ public final class Requests {
         return value;
     }
 
+    /** Null for a missing or blank value (optional parameters). */
+    public static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
     /** An int parameter given as a number or numeric string; null when absent. */
     public static Integer integer(String value, String name) {
         if (value == null || value.isBlank()) {

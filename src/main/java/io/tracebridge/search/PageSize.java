@@ -2,12 +2,12 @@ package io.tracebridge.search;
 
 import io.tracebridge.model.MlflowException;
 
-/** The {@code max_results} of a search request, checked the way MLflow words it. */
-final class PageSize {
+/** The {@code max_results} of a list or search request, checked the way MLflow words it. */
+public final class PageSize {
     private PageSize() {
     }
 
-    static int of(Integer requested, int dflt, int max) {
+    public static int of(Integer requested, int dflt, int max) {
         int n = requested == null ? dflt : requested;
         if (n < 1) {
             throw MlflowException.invalid("Invalid value " + n

@@ -57,6 +57,11 @@ export function errorBox(err) {
     code && h('div', { class: 'error-code' }, code));
 }
 
+/** One labelled value of a facts list (<dl class="facts">). */
+export function fact(label, value) {
+  return h('div', { class: 'fact' }, h('dt', null, label), h('dd', null, value));
+}
+
 /** A key/value table (trace tags, metadata, span attributes). */
 export function kvTable(entries, { testid, emptyText = 'None', valueCell } = {}) {
   if (!entries.length) return h('div', { class: 'muted small', 'data-testid': testid }, emptyText);

@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Search and read benchmark at scale.
@@ -147,42 +148,16 @@ public final class SearchBench {
         searches.put("feedback value", i -> "feedback.user_rating = 'false'");
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         for (Map.Entry<String, IntFunction<String>> e : searches.entrySet()) {
-            long[] lat = new long[reps];
-            int results = 0;
-            for (int i = -WARMUP; i < reps; i++) {
-                String filter = e.getValue().apply(i);
-                String body = "{\"locations\": [{\"type\": \"MLFLOW_EXPERIMENT\", \"mlflow_experiment\": {\"experiment_id\": \""
-                        + exp + "\"}}], \"filter\": " + jsonString(filter) + ", \"max_results\": 100}";
-                long t0 = System.nanoTime();
-                HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(http + "/api/3.0/mlflow/traces/search"))
-                        .POST(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json").build(),
-                        HttpResponse.BodyHandlers.ofString());
-                long t1 = System.nanoTime();
-                if (r.statusCode() != 200) {
-                    throw new IllegalStateException(e.getKey() + ": " + r.statusCode() + " " + r.body());
-                }
-                if (i >= 0) {
-                    lat[i] = t1 - t0;
-                    results += count(r.body(), "\"trace_location\"");
-                }
-            }
-            print(e.getKey(), lat, results / (double) reps);
+            measure(client, e.getKey(), reps, i -> HttpRequest.newBuilder(URI.create(http + "/api/3.0/mlflow/traces/search"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"locations\": [{\"type\": \"MLFLOW_EXPERIMENT\", "
+                            + "\"mlflow_experiment\": {\"experiment_id\": \"" + exp + "\"}}], \"filter\": "
+                            + jsonString(e.getValue().apply(i)) + ", \"max_results\": 100}"))
+                    .header("Content-Type", "application/json").build(),
+                    body -> count(body, "\"trace_location\""), "results/query");
         }
-        long[] lat = new long[reps];
-        for (int i = -WARMUP; i < reps; i++) {
-            String id = traceId(exp, 1 + random.nextInt(traces));
-            long t0 = System.nanoTime();
-            HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(http + "/api/3.0/mlflow/traces/get?trace_id=" + id))
-                    .GET().build(), HttpResponse.BodyHandlers.ofString());
-            long t1 = System.nanoTime();
-            if (r.statusCode() != 200) {
-                throw new IllegalStateException("get-trace: " + r.statusCode() + " " + r.body());
-            }
-            if (i >= 0) {
-                lat[i] = t1 - t0;
-            }
-        }
-        print("get-trace (10 spans)", lat, 1);
+        measure(client, "get-trace (10 spans)", reps, i -> HttpRequest.newBuilder(URI.create(
+                http + "/api/3.0/mlflow/traces/get?trace_id=" + traceId(exp, 1 + random.nextInt(traces)))).GET().build(),
+                body -> 1, "results/query");
         if (!"false".equals(a.get("explain"))) {
             explain(a, exp, searches);
         }
@@ -224,24 +199,38 @@ public final class SearchBench {
         requests.put("timeline daily, all", i -> base + "/feedback/timeline?experiment_id=" + exp + "&interval=day");
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         for (Map.Entry<String, IntFunction<String>> e : requests.entrySet()) {
-            long[] lat = new long[reps];
-            long bytes = 0;
-            for (int i = -WARMUP; i < reps; i++) {
-                String url = e.getValue().apply(i);
-                long t0 = System.nanoTime();
-                HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
-                        HttpResponse.BodyHandlers.ofString());
-                long t1 = System.nanoTime();
-                if (r.statusCode() != 200) {
-                    throw new IllegalStateException(e.getKey() + ": " + r.statusCode() + " " + r.body());
-                }
-                if (i >= 0) {
-                    lat[i] = t1 - t0;
-                    bytes += r.body().length();
-                }
-            }
-            print(e.getKey(), lat, bytes / (double) reps / 1024, "KiB/response");
+            measure(client, e.getKey(), reps, i -> HttpRequest.newBuilder(URI.create(e.getValue().apply(i))).GET().build(),
+                    body -> body.length() / 1024.0, "KiB/response");
         }
+    }
+
+    /** A request of the benchmark; may throw (building it can, e.g. the trace ID's digest). */
+    private interface RequestMaker {
+        HttpRequest make(int i) throws Exception;
+    }
+
+    /**
+     * Sends {@link #WARMUP} unmeasured requests, then {@code reps} measured ones, one at a time;
+     * fails on any answer but 200; prints the latency percentiles and the mean of {@code perResponse}.
+     */
+    private static void measure(HttpClient client, String name, int reps, RequestMaker request,
+                                ToDoubleFunction<String> perResponse, String label) throws Exception {
+        long[] lat = new long[reps];
+        double sum = 0;
+        for (int i = -WARMUP; i < reps; i++) {
+            HttpRequest req = request.make(i);
+            long t0 = System.nanoTime();
+            HttpResponse<String> r = client.send(req, HttpResponse.BodyHandlers.ofString());
+            long t1 = System.nanoTime();
+            if (r.statusCode() != 200) {
+                throw new IllegalStateException(name + ": " + r.statusCode() + " " + r.body());
+            }
+            if (i >= 0) {
+                lat[i] = t1 - t0;
+                sum += perResponse.applyAsDouble(r.body());
+            }
+        }
+        print(name, lat, sum / reps, label);
     }
 
     private static String window(SplittableRandom random, int traces, long lengthMs) {
@@ -284,10 +273,6 @@ public final class SearchBench {
             pool.close();
             vertx.close();
         }
-    }
-
-    private static void print(String name, long[] lat, double avgResults) {
-        print(name, lat, avgResults, "results/query");
     }
 
     private static void print(String name, long[] lat, double value, String label) {

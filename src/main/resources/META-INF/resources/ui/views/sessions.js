@@ -1,6 +1,6 @@
 // Sessions list and one session as a conversation (analytics API, docs/analytics-api.md).
 import { session as getSession, sessions as listSessions } from '../api.js';
-import { empty, errorBox, h, loading, replace } from '../dom.js';
+import { empty, errorBox, fact, h, loading, replace } from '../dom.js';
 import {
   feedbackSummary, feedbackValue, fmtDuration, fmtNumber, fmtTime, messageText, prettyJson, quote, stateBadge,
   summarizeAssessments, timeEl, userFilter,
@@ -102,10 +102,6 @@ export async function renderSession(ctx) {
     turns.length
       ? h('ol', { class: 'conversation', 'data-testid': 'conversation' }, turns.map((t, i) => turn(t, i, href)))
       : empty('No turns', 'No trace of this session lies in this experiment.'));
-}
-
-function fact(label, value) {
-  return h('div', { class: 'fact' }, h('dt', null, label), h('dd', null, value));
 }
 
 function message(role, preview, testid) {

@@ -1,7 +1,7 @@
 // Trace detail: span tree with timeline, the selected span's inputs/outputs and attributes,
 // trace tags and metadata, assessments, and a thumbs up/down form.
 import { getTrace, logFeedback } from '../api.js';
-import { empty, errorBox, h, kvTable, loading, replace } from '../dom.js';
+import { empty, errorBox, fact, h, kvTable, loading, replace } from '../dom.js';
 import {
   durationMs, feedbackSummary, feedbackValue, fmtDuration, prettyJson, stateBadge, summarizeAssessments, timeEl, toMs,
   userFilter,
@@ -127,10 +127,6 @@ export async function renderTrace(ctx) {
   renderRows();
   renderAssessments();
   replace(detail, selected ? spanDetail(selected, tree) : empty('No span selected'));
-}
-
-function fact(label, value) {
-  return h('div', { class: 'fact' }, h('dt', null, label), h('dd', null, value));
 }
 
 const TYPE_CLASS = {
