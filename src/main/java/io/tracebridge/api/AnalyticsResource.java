@@ -1,5 +1,7 @@
 package io.tracebridge.api;
 
+import jakarta.annotation.security.RolesAllowed;
+import io.tracebridge.security.Roles;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.RawValue;
@@ -48,6 +50,7 @@ public class AnalyticsResource {
     }
 
     @Operation(summary = "Sessions of an experiment in a time range, most recently active first: turns, users, errors, feedback summary")
+    @RolesAllowed(Roles.READ)
     @GET
     @Path("/sessions")
     public Uni<ObjectNode> sessions(@QueryParam("experiment_id") String experimentId,
@@ -73,6 +76,7 @@ public class AnalyticsResource {
     }
 
     @Operation(summary = "A session's traces in request order, with their request/response previews and feedback")
+    @RolesAllowed(Roles.READ)
     @GET
     @Path("/sessions/{session_id}")
     public Uni<ObjectNode> session(@PathParam("session_id") String sessionId,
@@ -93,6 +97,7 @@ public class AnalyticsResource {
     }
 
     @Operation(summary = "Users of an experiment in a time range, most recently seen first: traces, sessions, errors, feedback summary")
+    @RolesAllowed(Roles.READ)
     @GET
     @Path("/users")
     public Uni<ObjectNode> users(@QueryParam("experiment_id") String experimentId,
@@ -117,6 +122,7 @@ public class AnalyticsResource {
     }
 
     @Operation(summary = "Feedback count, positive/negative share and numeric mean per feedback name, optionally grouped by a metadata or tag value")
+    @RolesAllowed(Roles.READ)
     @GET
     @Path("/feedback")
     public Uni<ObjectNode> feedback(@QueryParam("experiment_id") String experimentId,
@@ -139,6 +145,7 @@ public class AnalyticsResource {
     }
 
     @Operation(summary = "Feedback per hour or day bucket of trace time, for a chart of positive share over time")
+    @RolesAllowed(Roles.READ)
     @GET
     @Path("/feedback/timeline")
     public Uni<ObjectNode> timeline(@QueryParam("experiment_id") String experimentId,

@@ -1,5 +1,7 @@
 package io.tracebridge.api;
 
+import jakarta.annotation.security.RolesAllowed;
+import io.tracebridge.security.Roles;
 import io.tracebridge.security.Access;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -36,6 +38,7 @@ public class AssessmentResource {
 
     @Operation(summary = "Create an assessment (log_feedback, log_expectation)")
     @RequestBody(content = @Content(mediaType = "application/json", example = "{\"assessment\": {\"assessment_name\": \"user_satisfaction\", \"trace_id\": \"tr-0123456789abcdef0123456789abcdef\", \"source\": {\"source_type\": \"HUMAN\", \"source_id\": \"user-jane-doe-12345\"}, \"feedback\": {\"value\": true}, \"rationale\": \"Clear answer\"}}"))
+    @RolesAllowed(Roles.WRITE)
     @POST
     public Uni<ObjectNode> create(@PathParam("trace_id") String traceId, String body) {
         JsonNode req = Requests.body(body);
@@ -44,6 +47,7 @@ public class AssessmentResource {
     }
 
     @Operation(summary = "Get an assessment")
+    @RolesAllowed(Roles.READ)
     @GET
     @Path("/{assessment_id}")
     public Uni<ObjectNode> get(@PathParam("trace_id") String traceId, @PathParam("assessment_id") String id) {
@@ -52,6 +56,7 @@ public class AssessmentResource {
 
     @Operation(summary = "Update an assessment (update_mask: camelCase or snake_case paths)")
     @RequestBody(content = @Content(mediaType = "application/json", example = "{\"assessment\": {\"rationale\": \"Changed my mind\", \"feedback\": {\"value\": false}}, \"update_mask\": \"rationale,feedback\"}"))
+    @RolesAllowed(Roles.WRITE)
     @PATCH
     @Path("/{assessment_id}")
     public Uni<ObjectNode> update(@PathParam("trace_id") String traceId, @PathParam("assessment_id") String id,
@@ -64,6 +69,7 @@ public class AssessmentResource {
 
     /** MLflow's client sends a JSON body here too; everything needed is in the path. */
     @Operation(summary = "Delete an assessment; an assessment it overrode becomes valid again")
+    @RolesAllowed(Roles.WRITE)
     @DELETE
     @Path("/{assessment_id}")
     public Uni<ObjectNode> delete(@PathParam("trace_id") String traceId, @PathParam("assessment_id") String id) {

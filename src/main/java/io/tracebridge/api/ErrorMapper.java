@@ -1,7 +1,13 @@
 package io.tracebridge.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.tracebridge.model.ErrorCode;
+import io.tracebridge.security.ApiToken;
+import io.tracebridge.security.TokenIdentityProvider;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.container.ResourceInfo;
 import io.tracebridge.model.MlflowException;
 import io.tracebridge.store.StoreFailures;
 import jakarta.ws.rs.NotAllowedException;
@@ -54,6 +60,31 @@ public class ErrorMapper {
     @ServerExceptionMapper
     public Response mlflow(MlflowException e) {
         return response(e.code(), e.getMessage());
+    }
+
+    /**
+     * A caller whose token lacks the role the matched resource method declares
+     * ({@code @RolesAllowed}); the message names both, read from that method.
+     */
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e, ResourceInfo resource) {
+        return response(ErrorCode.PERMISSION_DENIED, forbiddenMessage(resource));
+    }
+
+    /** "Token 'name' has scope read; this request needs write", from the matched method's roles. */
+    public static String forbiddenMessage(ResourceInfo resource) {
+        String needed = "a larger scope";
+        RolesAllowed roles = resource == null || resource.getResourceMethod() == null ? null
+                : resource.getResourceMethod().getAnnotation(RolesAllowed.class);
+        if (roles != null && roles.value().length > 0) {
+            needed = roles.value()[0];
+        }
+        SecurityIdentity identity = io.quarkus.arc.Arc.container().instance(SecurityIdentity.class).get();
+        ApiToken token = identity == null ? null : identity.getAttribute(TokenIdentityProvider.TOKEN_ATTRIBUTE);
+        if (token == null) {
+            return "This request needs scope " + needed;
+        }
+        return "Token '" + token.name() + "' has scope " + token.scope().role() + "; this request needs " + needed;
     }
 
     @ServerExceptionMapper

@@ -1,5 +1,7 @@
 package io.tracebridge.api;
 
+import jakarta.annotation.security.RolesAllowed;
+import io.tracebridge.security.Roles;
 import io.tracebridge.security.Access;
 import io.tracebridge.security.ApiToken;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -44,6 +46,7 @@ public class ExperimentResource {
 
     @Operation(summary = "Create an experiment")
     @RequestBody(content = @Content(mediaType = "application/json", example = "{\"name\": \"chat-app\", \"tags\": [{\"key\": \"team\", \"value\": \"assistants\"}]}"))
+    @RolesAllowed(Roles.WRITE)
     @POST
     @Path("/create")
     @Consumes(MediaType.WILDCARD)
@@ -82,6 +85,7 @@ public class ExperimentResource {
     }
 
     @Operation(summary = "Get an experiment by ID")
+    @RolesAllowed(Roles.READ)
     @GET
     @Path("/get")
     public Uni<ObjectNode> get(@QueryParam("experiment_id") String experimentId) {
@@ -96,6 +100,7 @@ public class ExperimentResource {
     }
 
     @Operation(summary = "Get an experiment by name (404 RESOURCE_DOES_NOT_EXIST when absent)")
+    @RolesAllowed(Roles.READ)
     @GET
     @Path("/get-by-name")
     public Uni<ObjectNode> getByName(@QueryParam("experiment_name") String name) {
@@ -113,6 +118,7 @@ public class ExperimentResource {
 
     @Operation(summary = "Search experiments (name filter, order_by, paging)")
     @RequestBody(content = @Content(mediaType = "application/json", example = "{\"filter\": \"name LIKE 'chat%'\", \"max_results\": 100}"))
+    @RolesAllowed(Roles.READ)
     @POST
     @Path("/search")
     @Consumes(MediaType.WILDCARD)
@@ -124,6 +130,7 @@ public class ExperimentResource {
     }
 
     @Operation(summary = "Search experiments (query parameters)")
+    @RolesAllowed(Roles.READ)
     @GET
     @Path("/search")
     public Uni<ObjectNode> searchGet(@QueryParam("filter") String filter,

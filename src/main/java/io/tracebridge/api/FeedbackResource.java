@@ -1,5 +1,7 @@
 package io.tracebridge.api;
 
+import jakarta.annotation.security.RolesAllowed;
+import io.tracebridge.security.Roles;
 import io.tracebridge.security.Access;
 import io.tracebridge.security.ApiToken;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -55,6 +57,7 @@ public class FeedbackResource {
     /** 201 with the assessment when the trace exists; 202 with the pending record otherwise. */
     @Operation(summary = "Log feedback by client request ID: 201 with the assessment, or 202 with a pending record until the trace arrives")
     @RequestBody(content = @Content(mediaType = "application/json", example = "{\"name\": \"user_satisfaction\", \"value\": true, \"rationale\": \"Quick and correct\", \"source_type\": \"HUMAN\", \"source_id\": \"user-jane-doe-12345\"}"))
+    @RolesAllowed(Roles.WRITE)
     @POST
     @Consumes(MediaType.WILDCARD)
     public Uni<Response> log(@QueryParam("client_request_id") String clientRequestId,
@@ -79,6 +82,7 @@ public class FeedbackResource {
     }
 
     @Operation(summary = "List pending (and expired) feedback of an experiment")
+    @RolesAllowed(Roles.READ)
     @GET
     @Path("/pending")
     public Uni<ObjectNode> list(@QueryParam("experiment_id") String experimentId,

@@ -1,5 +1,7 @@
 package io.tracebridge.api;
 
+import jakarta.annotation.security.RolesAllowed;
+import io.tracebridge.security.Roles;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -57,6 +59,7 @@ public class TraceResource {
 
     /** StartTraceV3: the MLflow SDK's authoritative trace info, sent when the root span ends. */
     @Operation(summary = "StartTraceV3: create or update a trace info (MLflow SDK export path)")
+    @RolesAllowed(Roles.WRITE)
     @POST
     @Consumes(MediaType.WILDCARD)
     public Uni<ObjectNode> startTrace(String body) {
@@ -81,6 +84,7 @@ public class TraceResource {
     /** DeleteTraces: by {@code request_ids}, or the oldest up to {@code max_timestamp_millis}. */
     @Operation(summary = "Delete traces by request_ids, or by max_timestamp_millis and max_traces")
     @RequestBody(content = @Content(mediaType = "application/json", example = "{\"experiment_id\": \"0\", \"request_ids\": [\"tr-0123456789abcdef0123456789abcdef\"]}"))
+    @RolesAllowed(Roles.ADMIN)
     @POST
     @Path("/delete-traces")
     @Consumes(MediaType.WILDCARD)
@@ -117,6 +121,7 @@ public class TraceResource {
 
     /** GetTrace: trace info plus spans. Declared before {@code {trace_id}}; literal paths win. */
     @Operation(summary = "Get a trace: trace info and spans (OTel JSON)")
+    @RolesAllowed(Roles.READ)
     @GET
     @Path("/get")
     public Uni<ObjectNode> getTrace(@QueryParam("trace_id") String traceId,
@@ -149,6 +154,7 @@ public class TraceResource {
     /** SearchTracesV3 (contract §4.2, §5). Locations (or legacy experiment_ids) scope the search. */
     @Operation(summary = "SearchTracesV3 with MLflow's filter grammar, order_by and keyset paging")
     @RequestBody(content = @Content(mediaType = "application/json", example = "{\"locations\": [{\"type\": \"MLFLOW_EXPERIMENT\", \"mlflow_experiment\": {\"experiment_id\": \"0\"}}], \"filter\": \"tags.`mlflow.trace.user` = 'user-jane-doe-12345'\", \"max_results\": 100}"))
+    @RolesAllowed(Roles.READ)
     @POST
     @Path("/search")
     @Consumes(MediaType.WILDCARD)
@@ -197,6 +203,7 @@ public class TraceResource {
     }
 
     @Operation(summary = "Get several traces with their spans")
+    @RolesAllowed(Roles.READ)
     @GET
     @Path("/batchGet")
     public Uni<ObjectNode> batchGet(@QueryParam("trace_ids") List<String> traceIds) {
@@ -224,6 +231,7 @@ public class TraceResource {
 
     /** GetTraceInfoV3. */
     @Operation(summary = "GetTraceInfoV3: a trace info with tags, metadata and assessments")
+    @RolesAllowed(Roles.READ)
     @GET
     @Path("/{trace_id}")
     public Uni<ObjectNode> getTraceInfo(@PathParam("trace_id") String traceId) {

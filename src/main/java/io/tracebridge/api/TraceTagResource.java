@@ -1,5 +1,7 @@
 package io.tracebridge.api;
 
+import jakarta.annotation.security.RolesAllowed;
+import io.tracebridge.security.Roles;
 import io.tracebridge.security.Access;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -44,6 +46,7 @@ public class TraceTagResource {
 
     @Operation(summary = "Set a trace tag")
     @RequestBody(content = @Content(mediaType = "application/json", example = "{\"key\": \"reviewed\", \"value\": \"yes\"}"))
+    @RolesAllowed(Roles.WRITE)
     @PATCH
     public Uni<ObjectNode> set(@PathParam("trace_id") String traceId, String body) {
         JsonNode req = Requests.body(body);
@@ -61,6 +64,7 @@ public class TraceTagResource {
 
     /** The key comes in a JSON body (MLflow's client) or as {@code ?key=}. */
     @Operation(summary = "Delete a trace tag")
+    @RolesAllowed(Roles.WRITE)
     @DELETE
     public Uni<ObjectNode> delete(@PathParam("trace_id") String traceId, @QueryParam("key") String queryKey,
                                   String body) {

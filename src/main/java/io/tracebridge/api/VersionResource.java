@@ -1,5 +1,6 @@
 package io.tracebridge.api;
 
+import jakarta.annotation.security.PermitAll;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import io.tracebridge.ops.TracebridgeConfig;
@@ -22,6 +23,7 @@ public class VersionResource {
     }
 
     @Operation(summary = "MLflow server version this server answers as")
+    @PermitAll
     @GET
     @Path("version")
     @Produces(MediaType.TEXT_PLAIN)
@@ -30,6 +32,7 @@ public class VersionResource {
     }
 
     @Operation(summary = "MLflow-style health check (OK)")
+    @PermitAll
     @GET
     @Path("health")
     @Produces(MediaType.TEXT_PLAIN)

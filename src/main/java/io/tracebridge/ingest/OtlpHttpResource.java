@@ -1,5 +1,7 @@
 package io.tracebridge.ingest;
 
+import jakarta.annotation.security.RolesAllowed;
+import io.tracebridge.security.Roles;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import com.google.protobuf.Message;
@@ -15,6 +17,11 @@ import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.container.ResourceInfo;
+import io.quarkus.security.ForbiddenException;
+import io.tracebridge.api.ErrorMapper;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import java.nio.charset.StandardCharsets;
 
@@ -40,6 +47,7 @@ public class OtlpHttpResource {
     }
 
     @Operation(summary = "OTLP/HTTP trace export (application/x-protobuf or application/json, gzip/deflate); experiment from x-mlflow-experiment-id")
+    @RolesAllowed(Roles.WRITE)
     @POST
     @Consumes("*/*")
     public Uni<Response> export(byte[] body,
@@ -55,6 +63,14 @@ public class OtlpHttpResource {
         return ingest.ingest(IngestMetrics.Transport.HTTP, access.caller(), experimentId, () -> decoder.decode(body == null ? new byte[0] : body, encoding, contentEncoding))
                 .map(result -> success(encoding, result))
                 .onFailure(OtlpException.class).recoverWithItem(t -> error(encoding, (OtlpException) t));
+    }
+
+    /** A token without the write role: an OTLP status (PERMISSION_DENIED) in the request's encoding. */
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e, HttpHeaders headers, ResourceInfo resource) {
+        OtlpEncoding encoding = OtlpEncoding.fromContentType(headers.getHeaderString(HttpHeaders.CONTENT_TYPE));
+        return error(encoding == null ? OtlpEncoding.JSON : encoding, new OtlpException(
+                OtlpException.Kind.PERMISSION_DENIED, ErrorMapper.forbiddenMessage(resource)));
     }
 
     private static Response success(OtlpEncoding encoding, IngestResult result) {

@@ -1,5 +1,7 @@
 package io.tracebridge.ingest;
 
+import jakarta.annotation.security.RolesAllowed;
+import io.tracebridge.security.Roles;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -50,6 +52,7 @@ public class TraceArtifactResource {
     }
 
     @Operation(summary = "Upload a trace's traces.json artifact (MLflow SDK export path)")
+    @RolesAllowed(Roles.WRITE)
     @PUT
     @Path("/{path: .+}")
     @Consumes(MediaType.WILDCARD)

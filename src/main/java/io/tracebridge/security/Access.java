@@ -1,26 +1,27 @@
 package io.tracebridge.security;
 
+import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import io.tracebridge.model.ErrorCode;
 import io.tracebridge.model.MlflowException;
 import io.tracebridge.store.TraceStore;
-import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
-import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * The caller of the current REST request, as {@link HttpAuthFilter} authenticated it, and the
- * experiment checks the resources make with it. Call {@link #caller()} on the request's thread,
- * before the first asynchronous step.
+ * The caller of the current REST request, as Quarkus Security authenticated it
+ * ({@link BearerTokenMechanism}, {@link TokenIdentityProvider}), and the experiment checks the
+ * resources make with it. The role a request needs is checked before the resource method runs
+ * ({@code @RolesAllowed}); this class adds what a role cannot say: which experiments a token may
+ * touch. Call {@link #caller()} on the request's thread, before the first asynchronous step.
  */
 @ApplicationScoped
 public class Access {
-    private final CurrentVertxRequest request;
+    private final SecurityIdentity identity;
     private final TokenRegistry registry;
     private final TraceStore traces;
 
-    public Access(CurrentVertxRequest request, TokenRegistry registry, TraceStore traces) {
-        this.request = request;
+    public Access(SecurityIdentity identity, TokenRegistry registry, TraceStore traces) {
+        this.identity = identity;
         this.registry = registry;
         this.traces = traces;
     }
@@ -29,10 +30,9 @@ public class Access {
         if (!registry.enabled()) {
             return ApiToken.ANONYMOUS_ADMIN;
         }
-        RoutingContext ctx = request.getCurrent();
-        ApiToken token = ctx == null ? null : ctx.get(HttpAuthFilter.CALLER_KEY);
+        ApiToken token = identity.isAnonymous() ? null : identity.getAttribute(TokenIdentityProvider.TOKEN_ATTRIBUTE);
         if (token == null) {
-            // Unreachable through the filter; refuse rather than guess.
+            // Unreachable behind @RolesAllowed; refuse rather than guess.
             throw new MlflowException(ErrorCode.UNAUTHENTICATED, "Authentication required");
         }
         return token;

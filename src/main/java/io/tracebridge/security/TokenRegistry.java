@@ -52,6 +52,14 @@ public class TokenRegistry {
 
     /** The token an {@code Authorization: Bearer ...} header carries, if it is a known one. */
     public Optional<ApiToken> authenticate(String authorization) {
+        return bearer(authorization).flatMap(this::lookup);
+    }
+
+    /**
+     * The credential of an {@code Authorization: Bearer ...} header (scheme case-insensitive),
+     * or empty for another scheme, an empty credential or a header too long to be a token.
+     */
+    public static Optional<String> bearer(String authorization) {
         if (authorization == null || authorization.length() > MAX_TOKEN_CHARS + 7) {
             return Optional.empty();
         }
@@ -60,7 +68,15 @@ public class TokenRegistry {
             return Optional.empty();
         }
         String token = value.substring(7).trim();
-        return token.isEmpty() ? Optional.empty() : Optional.ofNullable(byHash.get(sha256(token)));
+        return token.isEmpty() ? Optional.empty() : Optional.of(token);
+    }
+
+    /** The known token with this value, found by its hash. */
+    public Optional<ApiToken> lookup(String token) {
+        if (token == null || token.isEmpty() || token.length() > MAX_TOKEN_CHARS) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(byHash.get(sha256(token)));
     }
 
     public static String sha256(String token) {

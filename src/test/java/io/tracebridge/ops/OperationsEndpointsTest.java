@@ -30,6 +30,30 @@ class OperationsEndpointsTest {
         given().get("/q/health/ready").then().body("checks.name", org.hamcrest.Matchers.hasItem("database"));
     }
 
+    /**
+     * The explorer cannot be framed or loaded with foreign code, no answer is MIME-sniffed, and
+     * its unversioned files are revalidated on every load (304 when unchanged), never pinned.
+     */
+    @Test
+    void securityHeadersOnThePageTheApiAndErrors() {
+        for (String path : List.of("/", "/index.html", "/ui/app.js", "/ui/app.css", "/api/2.0/mlflow/experiments/get?experiment_id=0",
+                "/api/2.0/mlflow/experiments/get?experiment_id=abc", "/nothing/here", "/q/health/ready", "/version")) {
+            var r = given().get(path).then().extract();
+            assertThat(r.header("Content-Security-Policy")).as("CSP of %s", path)
+                    .contains("default-src 'self'").contains("frame-ancestors 'none'").doesNotContain("unsafe");
+            assertThat(r.header("X-Content-Type-Options")).as(path).isEqualTo("nosniff");
+            assertThat(r.header("Referrer-Policy")).as(path).isEqualTo("no-referrer");
+            assertThat(r.header("X-Frame-Options")).as(path).isEqualTo("DENY");
+        }
+        for (String path : List.of("/", "/index.html", "/ui/app.js", "/ui/views/traces.js")) {
+            var r = given().get(path).then().statusCode(200).extract();
+            assertThat(r.header("Cache-Control")).as("Cache-Control of %s", path).isEqualTo("no-cache");
+            String modified = r.header("Last-Modified");
+            assertThat(modified).as("Last-Modified of %s", path).isNotBlank();
+            given().header("If-Modified-Since", modified).get(path).then().statusCode(304);
+        }
+    }
+
     @Test
     void ingestAndSearchMetrics() {
         io.tracebridge.support.Traces.send("0", "metrics", null);

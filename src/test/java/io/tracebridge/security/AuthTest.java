@@ -161,10 +161,116 @@ class AuthTest {
         }
     }
 
+    /**
+     * The role is decided on the route that matched, so no spelling of a path gets a request past
+     * it: matrix parameters (";", ";jsessionid=1", ";x=1" on any segment), a trailing or doubled
+     * slash, "." and ".." segments, percent-encoded letters and slashes, and other letter case.
+     * A token below a route's role never gets a 2xx on any of them, and no token gets 401.
+     */
+    @Test
+    void noSpellingOfARouteGetsPastItsRole() throws Exception {
+        Map<String, String> tokenOfRole = Map.of(Roles.READ, READ, Roles.WRITE, WRITE);
+        int checked = 0;
+        for (Routes.Endpoint e : Routes.endpoints()) {
+            jakarta.annotation.security.RolesAllowed roles = e.method().getAnnotation(jakarta.annotation.security.RolesAllowed.class);
+            if (roles == null) {
+                continue;
+            }
+            Scope needed = Scope.ofRole(roles.value()[0]);
+            List<String> weaker = new ArrayList<>();
+            for (Scope s : Scope.values()) {
+                if (!s.includes(needed)) {
+                    weaker.add(tokenOfRole.get(s.role()));
+                }
+            }
+            String path = concrete(e.path());
+            for (String variant : variants(path)) {
+                int anonymous = raw(null).request(e.verb().toUpperCase(), variant).then().extract().statusCode();
+                assertThat(anonymous).as("%s %s without a token", e.verb(), variant).isEqualTo(401);
+                for (String token : weaker) {
+                    int status = raw(token).request(e.verb().toUpperCase(), variant).then().extract().statusCode();
+                    assertThat(status).as("%s %s with a token below %s", e.verb(), variant, needed)
+                            .isIn(variant.equals(path) ? List.of(403) : List.of(403, 404, 405));
+                    checked++;
+                }
+            }
+        }
+        assertThat(checked).isGreaterThan(100);
+    }
+
+    /** The reported attack: a write token deleting traces through path parameters. */
+    @Test
+    void aWriteTokenCannotDeleteTracesThroughPathParameters() {
+        String exp = createExperiment(WRITE);
+        Sent written = send(http(WRITE, exp));
+        assertThat(written.ok).isTrue();
+        String delete = "{\"experiment_id\":\"" + exp + "\",\"request_ids\":[\"" + written.traceId + "\"]}";
+        for (String variant : variants("/api/2.0/mlflow/traces/delete-traces")) {
+            int status = raw(WRITE).body(delete).post(variant).then().extract().statusCode();
+            assertThat(status).as("POST %s with a write token", variant).isIn(403, 404, 405);
+        }
+        Map<String, Integer> reported = new java.util.TreeMap<>();
+        for (String variant : List.of("/api/2.0/mlflow/traces/delete-traces;", "/api/2.0/mlflow/traces/delete-traces;jsessionid=1",
+                "/api/2.0/mlflow/traces;x=1/delete-traces")) {
+            var answer = raw(WRITE).body(delete).post(variant).then().extract();
+            reported.put(variant, answer.statusCode());
+            if (answer.statusCode() == 403) {
+                assertThat(answer.jsonPath().getString("error_code")).isEqualTo("PERMISSION_DENIED");
+                assertThat(answer.jsonPath().getString("message"))
+                        .isEqualTo("Token 'writer' has scope write; this request needs admin");
+            }
+        }
+        assertThat(reported).as("the reported spellings").containsOnly(
+                Map.entry("/api/2.0/mlflow/traces/delete-traces;", 403),
+                Map.entry("/api/2.0/mlflow/traces/delete-traces;jsessionid=1", 403),
+                Map.entry("/api/2.0/mlflow/traces;x=1/delete-traces", 403));
+        as(READ).get("/api/3.0/mlflow/traces/" + written.traceId).then().statusCode(200);
+        // The same spelling with an admin token reaches the route: the variants above were refused
+        // by the role, not by a path that matched nothing.
+        raw(ADMIN).body(delete).post("/api/2.0/mlflow/traces/delete-traces;jsessionid=1").then().statusCode(200)
+                .body("traces_deleted", equalTo(1));
+    }
+
+    private static RequestSpecification raw(String token) {
+        RequestSpecification r = given().urlEncodingEnabled(false).contentType("application/json").body("{}");
+        return token == null ? r : r.header("Authorization", "Bearer " + token);
+    }
+
+    private static String concrete(String template) {
+        return template.replace("{version}", "3.0").replace("{trace_id}", "tr-00000000000000000000000000000000")
+                .replace("{assessment_id}", "a-0").replace("{path}", "0/traces/tr-0/artifacts/traces.json")
+                .replaceAll("\\{[^}]+}", "x");
+    }
+
+    /** Spellings of a path that a router may take for the same route. */
+    static List<String> variants(String path) {
+        List<String> out = new ArrayList<>(List.of(path, path + ";", path + ";jsessionid=1", path + "/", "/" + path,
+                path + "/.", path + "/x/..", "/./" + path.substring(1)));
+        String[] seg = path.substring(1).split("/");
+        for (int k = 0; k < seg.length; k++) {
+            String[] copy = seg.clone();
+            copy[k] = copy[k] + ";x=1";
+            out.add("/" + String.join("/", copy));
+        }
+        String last = seg[seg.length - 1];
+        String head = path.substring(0, path.length() - last.length());
+        out.add(head + last.toUpperCase(java.util.Locale.ROOT));
+        out.add(head + Character.toUpperCase(last.charAt(0)) + last.substring(1));
+        out.add(head + "%" + Integer.toHexString(last.charAt(0)).toUpperCase(java.util.Locale.ROOT) + last.substring(1));
+        out.add(head + last.replace("-", "%2D"));
+        out.add(head.substring(0, head.length() - 1) + "%2F" + last);
+        out.add(head.substring(0, head.length() - 1) + "%2f" + last);
+        out.add(path.replace("/mlflow/", "/MLflow/"));
+        out.add(path.replace("/api/", "/%61pi/"));
+        return out.stream().distinct().toList();
+    }
+
     @Test
     void restErrorsAreMlflowJson() {
         given().get("/api/2.0/mlflow/experiments/get?experiment_id=0").then().statusCode(401)
-                .body("error_code", equalTo("UNAUTHENTICATED"));
+                .body("error_code", equalTo("UNAUTHENTICATED"))
+                .header("X-Content-Type-Options", "nosniff")
+                .header("Content-Security-Policy", org.hamcrest.Matchers.containsString("frame-ancestors 'none'"));
         as("tb_wrong").get("/api/2.0/mlflow/experiments/get?experiment_id=0").then().statusCode(401)
                 .body("error_code", equalTo("UNAUTHENTICATED"));
         given().header("Authorization", READ).get("/api/2.0/mlflow/experiments/get?experiment_id=0").then()

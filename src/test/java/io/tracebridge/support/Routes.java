@@ -24,9 +24,22 @@ public final class Routes {
     private Routes() {
     }
 
+    /** A JAX-RS resource method: HTTP method (lower case), path in OpenAPI's syntax, the Java method. */
+    public record Endpoint(String verb, String path, Method method) {
+        @Override
+        public String toString() {
+            return verb + " " + path;
+        }
+    }
+
     /** Every JAX-RS resource method of the application, as "method /path" with OpenAPI's path syntax. */
     public static List<String> jaxRs() throws Exception {
-        List<String> out = new ArrayList<>();
+        return endpoints().stream().map(Endpoint::toString).toList();
+    }
+
+    /** Every JAX-RS resource method of the application. */
+    public static List<Endpoint> endpoints() throws Exception {
+        List<Endpoint> out = new ArrayList<>();
         java.nio.file.Path classes = java.nio.file.Path.of("target/classes");
         try (Stream<java.nio.file.Path> files = Files.walk(classes)) {
             for (java.nio.file.Path f : files.filter(p -> p.toString().endsWith(".class")).toList()) {
@@ -41,7 +54,7 @@ public final class Routes {
                         if (m.isAnnotationPresent(e.getKey())) {
                             Path mp = m.getAnnotation(Path.class);
                             String path = join(classPath.value(), mp == null ? "" : mp.value());
-                            out.add(e.getValue().toLowerCase(Locale.ROOT) + " " + path);
+                            out.add(new Endpoint(e.getValue().toLowerCase(Locale.ROOT), path, m));
                         }
                     }
                 }
