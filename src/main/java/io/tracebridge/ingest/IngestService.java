@@ -21,6 +21,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -84,17 +86,27 @@ public class IngestService {
                     metrics.received(transport, result.spanCount() + result.rejectedCount());
                     metrics.truncated(transport, result.truncatedValues());
                     result.rejected().forEach((reason, n) -> metrics.rejected(transport, reason.code(), n));
-                    return store.write(experiment, result.drafts(), maxSpansPerTrace).map(overCap -> {
-                        if (overCap == 0) {
-                            return new IngestResult(result.spanCount(), result.rejectedCount(),
-                                    rejectionMessage(result.rejected()));
-                        }
-                        metrics.rejected(transport, "trace_too_large", overCap);
-                        String message = overCap + " span(s) rejected: their trace already holds the maximum of "
-                                + maxSpansPerTrace + " spans";
+                    return store.write(experiment, result.drafts(), maxSpansPerTrace).map(outcome -> {
+                        List<String> messages = new ArrayList<>();
                         String earlier = rejectionMessage(result.rejected());
-                        return new IngestResult(result.spanCount() - overCap, result.rejectedCount() + overCap,
-                                earlier.isEmpty() ? message : earlier + "; " + message);
+                        if (!earlier.isEmpty()) {
+                            messages.add(earlier);
+                        }
+                        int overCap = outcome.overCapSpans();
+                        if (overCap > 0) {
+                            metrics.rejected(transport, "trace_too_large", overCap);
+                            messages.add(overCap + " span(s) rejected: their trace already holds the maximum of "
+                                    + maxSpansPerTrace + " spans");
+                        }
+                        int foreign = outcome.foreignSpans();
+                        if (foreign > 0) {
+                            metrics.rejected(transport, "trace_of_another_experiment", foreign);
+                            messages.add(foreign + " span(s) rejected: " + foreignMessage(outcome.foreignTraces().keySet(),
+                                    experiment.experimentId()));
+                        }
+                        int left = overCap + foreign;
+                        return new IngestResult(result.spanCount() - left, result.rejectedCount() + left,
+                                String.join("; ", messages), outcome.foreignTraces().keySet());
                     });
                 })
                 .onFailure(t -> !(t instanceof OtlpException)).transform(IngestService::classify)
@@ -125,6 +137,16 @@ public class IngestService {
         } else if (inFlight > 0) {
             LOG.infof("Shutdown: drained %d OTLP request(s) in flight", inFlight);
         }
+    }
+
+    /** Names at most five of the traces; a trace is never moved or changed by another experiment's writer. */
+    static String foreignMessage(java.util.Set<String> traceIds, String experimentId) {
+        String named = traceIds.stream().limit(5).collect(Collectors.joining(", "));
+        if (traceIds.size() > 5) {
+            named += " and " + (traceIds.size() - 5) + " more";
+        }
+        return (traceIds.size() == 1 ? "trace " + named + " belongs" : "traces " + named + " belong")
+                + " to another experiment than " + experimentId + "; a trace's spans must be sent to the experiment that holds it";
     }
 
     private static String rejectionMessage(Map<Rejection, Integer> rejected) {

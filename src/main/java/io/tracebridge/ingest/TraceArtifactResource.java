@@ -65,12 +65,22 @@ public class TraceArtifactResource {
         String experimentId = m.group(1);
         String traceId = m.group(2);
         ApiToken caller = access.caller();
-        return traces.getSpans(List.of(traceId)).chain(existing -> {
-            if (!existing.isEmpty()) {
-                return Uni.createFrom().item(Response.ok(Map.of()).build());
+        return traces.experimentOf(traceId).chain(holder -> {
+            if (holder != null && !String.valueOf(holder).equals(experimentId)) {
+                return Uni.createFrom().item(foreign(traceId, experimentId));
             }
-            return ingest.ingest(IngestMetrics.Transport.HTTP, caller, experimentId, () -> parse(body, traceId))
-                    .map(r -> Response.ok(Map.of()).build())
+            return traces.getSpans(List.of(traceId)).chain(existing -> upload(existing, caller, experimentId, traceId, body));
+        });
+    }
+
+    private Uni<Response> upload(Map<String, List<String>> existing, ApiToken caller, String experimentId, String traceId,
+                                 byte[] body) {
+        if (!existing.isEmpty()) {
+            return Uni.createFrom().item(Response.ok(Map.of()).build());
+        }
+        return ingest.ingest(IngestMetrics.Transport.HTTP, caller, experimentId, () -> parse(body, traceId))
+                    // The write decides ownership again under the trace's lock (a concurrent writer).
+                    .map(r -> r.foreignTraces().isEmpty() ? Response.ok(Map.of()).build() : foreign(traceId, experimentId))
                     .onFailure(OtlpException.class).recoverWithItem(t -> ErrorMapper.response(
                             switch (((OtlpException) t).kind()) {
                                 case UNAVAILABLE -> ErrorCode.TEMPORARILY_UNAVAILABLE;
@@ -78,7 +88,12 @@ public class TraceArtifactResource {
                                 case NOT_FOUND -> ErrorCode.RESOURCE_DOES_NOT_EXIST;
                                 default -> ErrorCode.INVALID_PARAMETER_VALUE;
                             }, t.getMessage()));
-        });
+    }
+
+    /** A trace's artifact uploaded under another experiment than the one that holds the trace. */
+    private static Response foreign(String traceId, String experimentId) {
+        return ErrorMapper.response(ErrorCode.INVALID_PARAMETER_VALUE, "Trace " + traceId
+                + " belongs to another experiment than " + experimentId + "; its traces.json must be uploaded there");
     }
 
     private static io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest parse(byte[] body, String traceId) {

@@ -59,6 +59,8 @@ public class PgTraceStore implements TraceStore {
                 has_root = t.has_root OR EXCLUDED.has_root,
                 request_preview = COALESCE(t.request_preview, EXCLUDED.request_preview),
                 response_preview = COALESCE(t.response_preview, EXCLUDED.response_preview)
+            WHERE t.experiment_id = EXCLUDED.experiment_id
+            RETURNING t.trace_id
             """;
 
     private static final String UPSERT_SPANS = """
@@ -108,40 +110,72 @@ public class PgTraceStore implements TraceStore {
         this.pool = pool;
     }
 
+    /**
+     * The trace upsert returns the traces this experiment holds (inserted, or updated because they
+     * were already its own). A trace of another experiment is not updated (the upsert's WHERE) but
+     * its row is locked all the same, and a trace being created by a concurrent transaction is
+     * waited for; so the rest of the batch, written only for the returned traces, can never touch
+     * another experiment's trace, whatever runs beside it.
+     */
     @Override
-    public Uni<Integer> write(Experiment experiment, List<TraceDraft> drafts, int maxSpansPerTrace) {
+    public Uni<WriteOutcome> write(Experiment experiment, List<TraceDraft> drafts, int maxSpansPerTrace) {
         if (drafts.isEmpty()) {
-            return Uni.createFrom().item(0);
+            return Uni.createFrom().item(WriteOutcome.NOTHING_LEFT_OUT);
         }
         Tuple traces = traceRows(experiment, drafts);
+        return pool.withTransaction(conn -> conn.preparedQuery(UPSERT_TRACES).execute(traces)
+                        .chain(owned -> {
+                            java.util.Set<String> own = new java.util.HashSet<>();
+                            for (Row r : owned) {
+                                own.add(r.getString(0));
+                            }
+                            Map<String, Integer> foreign = new java.util.TreeMap<>();
+                            List<TraceDraft> mine = new ArrayList<>(drafts.size());
+                            for (TraceDraft d : drafts) {
+                                if (own.contains(d.traceId())) {
+                                    mine.add(d);
+                                } else {
+                                    foreign.merge(d.traceId(), d.spans().size(), Integer::sum);
+                                }
+                            }
+                            if (mine.isEmpty()) {
+                                return Uni.createFrom().item(new WriteOutcome(0, foreign));
+                            }
+                            return writeOwn(conn, experiment, mine, maxSpansPerTrace)
+                                    .map(overCap -> new WriteOutcome(overCap, foreign));
+                        }))
+                .onFailure(Sql::isRetryable).retry().atMost(3);
+    }
+
+    /** Spans (within the cap), metadata, tags and pending feedback of traces the experiment holds. */
+    private static Uni<Integer> writeOwn(SqlConnection conn, Experiment experiment, List<TraceDraft> drafts,
+                                         int maxSpansPerTrace) {
         Tuple metadata = metadataRows(drafts);
         Tuple tags = tagRows(experiment, drafts);
         String[] requestIds = drafts.stream().map(d -> d.value(TraceDraft.Field.CLIENT_REQUEST_ID))
                 .filter(java.util.Objects::nonNull).map(Sql::text).distinct().toArray(String[]::new);
         String[] traceIds = drafts.stream().map(TraceDraft::traceId).distinct().toArray(String[]::new);
-        return pool.withTransaction(conn -> conn.preparedQuery(UPSERT_TRACES).execute(traces)
-                        .chain(() -> conn.preparedQuery(SPAN_COUNTS).execute(Tuple.of(traceIds)))
-                        .chain(counts -> {
-                            java.util.Set<String> full = new java.util.HashSet<>();
-                            for (Row r : counts) {
-                                if (r.getLong(1) >= maxSpansPerTrace) {
-                                    full.add(r.getString(0));
-                                }
-                            }
-                            List<TraceDraft> open = full.isEmpty() ? drafts
-                                    : drafts.stream().filter(d -> !full.contains(d.traceId())).toList();
-                            int refused = drafts.stream().filter(d -> full.contains(d.traceId()))
-                                    .mapToInt(d -> d.spans().size()).sum();
-                            Uni<?> spans = open.isEmpty() ? Uni.createFrom().voidItem()
-                                    : conn.preparedQuery(UPSERT_SPANS).execute(spanRows(open));
-                            return spans.replaceWith(refused);
-                        })
-                        .call(() -> execIfAny(conn, UPSERT_METADATA, metadata))
-                        .call(() -> conn.preparedQuery(UPSERT_TAGS).execute(tags))
-                        .call(() -> requestIds.length == 0 ? Uni.createFrom().voidItem()
-                                : conn.preparedQuery(PendingFeedbackSql.ATTACH)
-                                .execute(Tuple.of(System.currentTimeMillis(), requestIds))))
-                .onFailure(Sql::isRetryable).retry().atMost(3);
+        return conn.preparedQuery(SPAN_COUNTS).execute(Tuple.of(traceIds))
+                .chain(counts -> {
+                    java.util.Set<String> full = new java.util.HashSet<>();
+                    for (Row r : counts) {
+                        if (r.getLong(1) >= maxSpansPerTrace) {
+                            full.add(r.getString(0));
+                        }
+                    }
+                    List<TraceDraft> open = full.isEmpty() ? drafts
+                            : drafts.stream().filter(d -> !full.contains(d.traceId())).toList();
+                    int refused = drafts.stream().filter(d -> full.contains(d.traceId()))
+                            .mapToInt(d -> d.spans().size()).sum();
+                    Uni<?> spans = open.isEmpty() ? Uni.createFrom().voidItem()
+                            : conn.preparedQuery(UPSERT_SPANS).execute(spanRows(open));
+                    return spans.replaceWith(refused);
+                })
+                .call(() -> execIfAny(conn, UPSERT_METADATA, metadata))
+                .call(() -> conn.preparedQuery(UPSERT_TAGS).execute(tags))
+                .call(() -> requestIds.length == 0 ? Uni.createFrom().voidItem()
+                        : conn.preparedQuery(PendingFeedbackSql.ATTACH)
+                        .execute(Tuple.of(System.currentTimeMillis(), requestIds)));
     }
 
     private static Uni<?> execIfAny(SqlConnection conn, String sql, Tuple rows) {

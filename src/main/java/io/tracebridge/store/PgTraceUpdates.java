@@ -2,6 +2,7 @@ package io.tracebridge.store;
 
 import io.smallrye.mutiny.Uni;
 import io.tracebridge.mapping.Rank;
+import io.tracebridge.model.ErrorCode;
 import io.tracebridge.model.Experiment;
 import io.tracebridge.model.MlflowException;
 import io.tracebridge.model.TraceInfo;
@@ -44,6 +45,8 @@ public class PgTraceUpdates implements TraceUpdates {
                 request_preview = COALESCE(EXCLUDED.request_preview, t.request_preview),
                 response_preview = COALESCE(EXCLUDED.response_preview, t.response_preview),
                 info_finalized = true
+            WHERE t.experiment_id = EXCLUDED.experiment_id
+            RETURNING t.trace_id
             """;
 
     private final Pool pool;
@@ -118,7 +121,16 @@ public class PgTraceUpdates implements TraceUpdates {
                 PgTraceStore.artifactLocation(experiment, info.traceId()), Rank.EXPLICIT));
         tags.add(Tuple.of(info.traceId(), TraceTagKeys.SPANS_LOCATION, TraceTagKeys.SPANS_LOCATION_TRACKING_STORE,
                 Rank.EXPLICIT));
+        // A trace belongs to the experiment that created it: the upsert leaves another
+        // experiment's trace alone (and locks it), and the transaction stops before any tag.
         return pool.withTransaction(conn -> conn.preparedQuery(START_TRACE).execute(trace)
+                        .invoke(owned -> {
+                            if (owned.rowCount() == 0) {
+                                throw new MlflowException(ErrorCode.INVALID_PARAMETER_VALUE, "Trace " + info.traceId()
+                                        + " belongs to another experiment than " + experiment.experimentId()
+                                        + "; a trace cannot be moved or changed through another experiment");
+                            }
+                        })
                         .chain(() -> conn.preparedQuery("""
                                 INSERT INTO trace_metadata (trace_id, key, value, rank) VALUES ($1, $2, $3, $4)
                                 ON CONFLICT (trace_id, key) DO UPDATE SET value = EXCLUDED.value, rank = EXCLUDED.rank

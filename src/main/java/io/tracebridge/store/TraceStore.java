@@ -30,11 +30,25 @@ public interface TraceStore {
     }
 
     /**
-     * Writes the batch in one transaction. Spans of a trace that already holds
-     * {@code maxSpansPerTrace} spans are left out (a soft cap: concurrent batches may pass it by a
-     * batch); completes with the number of spans left out.
+     * Writes the batch in one transaction. A trace belongs to the experiment that created it: the
+     * drafts of a trace that another experiment holds are left out whole (nothing of that trace
+     * changes), decided under the trace row's lock, so concurrent writers cannot race past it.
+     * Spans of a trace that already holds {@code maxSpansPerTrace} spans are left out too (a soft
+     * cap: concurrent batches may pass it by a batch).
      */
-    Uni<Integer> write(Experiment experiment, List<TraceDraft> drafts, int maxSpansPerTrace);
+    Uni<WriteOutcome> write(Experiment experiment, List<TraceDraft> drafts, int maxSpansPerTrace);
+
+    /**
+     * What a write left out: the spans over the per-trace cap, and per trace ID of another
+     * experiment the number of its spans that were refused.
+     */
+    record WriteOutcome(int overCapSpans, Map<String, Integer> foreignTraces) {
+        public static final WriteOutcome NOTHING_LEFT_OUT = new WriteOutcome(0, Map.of());
+
+        public int foreignSpans() {
+            return foreignTraces.values().stream().mapToInt(Integer::intValue).sum();
+        }
+    }
 
     /** The experiment a trace belongs to; null when there is no such trace. */
     Uni<Long> experimentOf(String traceId);
