@@ -2,7 +2,7 @@ package io.tracebridge.analytics;
 
 import io.smallrye.mutiny.Uni;
 import io.tracebridge.model.MlflowException;
-import io.vertx.mutiny.sqlclient.Pool;
+import io.tracebridge.store.SearchStatements;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -36,15 +36,15 @@ public class AnalyticsStore {
 
     private static final String RANGE = "($2::bigint IS NULL OR t.request_time >= $2) AND ($3::bigint IS NULL OR t.request_time < $3)";
 
-    private final Pool pool;
+    private final SearchStatements db;
 
-    public AnalyticsStore(Pool pool) {
-        this.pool = pool;
+    public AnalyticsStore(SearchStatements db) {
+        this.db = db;
     }
 
     /** Fails with RESOURCE_DOES_NOT_EXIST unless the experiment exists (one primary-key lookup). */
     public Uni<Void> requireExperiment(long experimentId) {
-        return pool.preparedQuery("SELECT 1 FROM experiments WHERE experiment_id = $1").execute(Tuple.of(experimentId))
+        return db.execute("SELECT 1 FROM experiments WHERE experiment_id = $1", Tuple.of(experimentId))
                 .map(rs -> {
                     if (rs.size() == 0) {
                         throw MlflowException.notFound("No Experiment with id=" + experimentId + " exists");
@@ -117,7 +117,7 @@ public class AnalyticsStore {
             // Rows after (scanTime, scanTraceId) in index order; the first chunk starts with every row at scanTime.
             Tuple params = Tuple.from(new Object[] {range.experimentId(), range.startMs(), scanTime, scanTraceId,
                     chunk, userId});
-            return pool.preparedQuery(sql).execute(params).chain(rows -> {
+            return db.execute(sql, params).chain(rows -> {
                 // Summarise only as many new sessions (users) as the page can still take, plus one to
                 // know whether there is a next page; the scan resumes after the last row consumed.
                 int wanted = Math.max(1, limit + 1 - valid().size());
@@ -165,7 +165,7 @@ public class AnalyticsStore {
                 + "WHERE t.experiment_id = $1 AND " + RANGE + " AND t." + g.column + " = ANY($4::varchar[]) "
                 + "GROUP BY 1, 2 ORDER BY 1, 2";
         // Independent queries: run on two pooled connections at once.
-        return Uni.combine().all().unis(pool.preparedQuery(feedback).execute(params), pool.preparedQuery(stats).execute(params))
+        return Uni.combine().all().unis(db.execute(feedback, params), db.execute(stats, params))
                 .asTuple().map(both -> {
                     Map<String, List<FeedbackSummary>> byId = new HashMap<>();
                     for (Row r : both.getItem1()) {
@@ -189,7 +189,7 @@ public class AnalyticsStore {
                 + "t.request_preview, t.response_preview FROM traces t "
                 + "WHERE t.experiment_id = $1 AND " + RANGE + " AND t.session_id = $4 "
                 + "ORDER BY t.request_time, t.trace_id LIMIT " + (MAX_TURNS + 1);
-        return pool.preparedQuery(sql).execute(Tuple.of(range.experimentId(), range.startMs(), range.endMs(), sessionId))
+        return db.execute(sql, Tuple.of(range.experimentId(), range.startMs(), range.endMs(), sessionId))
                 .chain(rows -> {
                     List<Row> turns = new ArrayList<>();
                     rows.forEach(turns::add);
@@ -197,12 +197,12 @@ public class AnalyticsStore {
                         return Uni.createFrom().item(List.<SessionTurn>of());
                     }
                     String[] ids = turns.stream().map(r -> r.getString(0)).toArray(String[]::new);
-                    return pool.preparedQuery("""
+                    return db.execute("""
                                     SELECT trace_id, assessment_id, name, value_json, rationale, source_type, source_id,
                                         create_time
                                     FROM assessments WHERE trace_id = ANY($1) AND kind = 'FEEDBACK' AND valid
                                     ORDER BY create_time, assessment_id
-                                    """).execute(Tuple.of(ids))
+                                    """, Tuple.of(ids))
                             .map(fb -> {
                                 Map<String, List<SessionTurn.Feedback>> byTrace = new HashMap<>();
                                 for (Row r : fb) {
@@ -329,7 +329,7 @@ public class AnalyticsStore {
         String sql = "SELECT a.name, " + group + ", " + FeedbackPolarity.aggregates() + " FROM assessments a " + join
                 + " WHERE " + LIVE_RANGE + (groupBy == null ? " AND $5::varchar IS NULL" : "") + " GROUP BY 1, 2";
         Tuple params = Tuple.from(new Object[] {experimentId, from, to, name, groupBy == null ? null : groupBy.key()});
-        return pool.preparedQuery(sql).execute(params).map(rows -> {
+        return db.execute(sql, params).map(rows -> {
             List<Grouped> out = new ArrayList<>();
             for (Row r : rows) {
                 out.add(new Grouped(r.getString(0), r.getString(1), Totals.of(r, 2)));
@@ -349,8 +349,7 @@ public class AnalyticsStore {
     private Uni<List<Grouped>> rolledUpFeedback(long experimentId, Split split, GroupKey groupBy, String name) {
         String totalsSql = "SELECT name, " + FeedbackPolarity.rollupAggregates() + " FROM feedback_rollup WHERE "
                 + ROLLUP_RANGE + " GROUP BY 1";
-        Uni<Map<String, Totals>> totals = pool.preparedQuery(totalsSql)
-                .execute(Tuple.from(new Object[] {experimentId, "-", "", split.hourStart(), split.hourEnd(), name}))
+        Uni<Map<String, Totals>> totals = db.execute(totalsSql, Tuple.from(new Object[] {experimentId, "-", "", split.hourStart(), split.hourEnd(), name}))
                 .map(rows -> {
                     Map<String, Totals> out = new HashMap<>();
                     rows.forEach(r -> out.put(r.getString(0), Totals.of(r, 1)));
@@ -363,7 +362,7 @@ public class AnalyticsStore {
                 + ROLLUP_RANGE + " GROUP BY 1, 2";
         Tuple params = Tuple.from(new Object[] {experimentId, groupBy.rollupDim(), groupBy.key(), split.hourStart(),
                 split.hourEnd(), name});
-        return totals.chain(t -> pool.preparedQuery(valuesSql).execute(params).map(rows -> {
+        return totals.chain(t -> db.execute(valuesSql, params).map(rows -> {
             List<Grouped> out = new ArrayList<>();
             Map<String, Totals> rest = new HashMap<>(t);
             for (Row r : rows) {
@@ -396,15 +395,13 @@ public class AnalyticsStore {
                 + " FROM feedback_rollup WHERE " + ROLLUP_RANGE + " GROUP BY 1, 2";
         Uni<Void> chain = Uni.createFrom().voidItem();
         for (Long[] edge : split.edges()) {
-            chain = chain.chain(() -> pool.preparedQuery(live)
-                    .execute(Tuple.from(new Object[] {range.experimentId(), edge[0], edge[1], name, intervalMs}))
+            chain = chain.chain(() -> db.execute(live, Tuple.from(new Object[] {range.experimentId(), edge[0], edge[1], name, intervalMs}))
                     .invoke(rows -> rows.forEach(r -> acc.merge(List.of(r.getString(0), r.getLong(1)), Totals.of(r, 2),
                             Totals::plus)))
                     .replaceWithVoid());
         }
         if (split.hasHours()) {
-            chain = chain.chain(() -> pool.preparedQuery(rolled)
-                    .execute(Tuple.from(new Object[] {range.experimentId(), "-", "", split.hourStart(), split.hourEnd(),
+            chain = chain.chain(() -> db.execute(rolled, Tuple.from(new Object[] {range.experimentId(), "-", "", split.hourStart(), split.hourEnd(),
                             name, intervalMs}))
                     .invoke(rows -> rows.forEach(r -> acc.merge(List.of(r.getString(0), r.getLong(1)), Totals.of(r, 2),
                             Totals::plus)))

@@ -15,6 +15,17 @@ public interface TracebridgeConfig {
 
     Auth auth();
 
+    Search search();
+
+    interface Search {
+        /**
+         * How long one search or analytics statement may take, waiting for a connection included;
+         * past it the statement is cancelled in PostgreSQL and the request answers 400.
+         */
+        @WithDefault("5s")
+        java.time.Duration timeout();
+    }
+
     /** Bearer-token authentication (see README "Authentication"). */
     interface Auth {
         /** Off for local runs; on in the Kubernetes prod overlay. */

@@ -105,9 +105,11 @@ public class PgTraceStore implements TraceStore {
             """;
 
     private final Pool pool;
+    private final SearchStatements searches;
 
-    public PgTraceStore(Pool pool) {
+    public PgTraceStore(Pool pool, SearchStatements searches) {
         this.pool = pool;
+        this.searches = searches;
     }
 
     /**
@@ -347,7 +349,7 @@ public class PgTraceStore implements TraceStore {
     @Override
     public Uni<SearchPage> search(TraceSearch search) {
         SqlQuery q = search.query();
-        return pool.preparedQuery(q.sql()).execute(Tuple.from(q.params()))
+        return searches.execute(q.sql(), Tuple.from(q.params()))
                 .onFailure(StoreFailures::isDataError).transform(t -> MlflowException.invalid(
                         "Invalid filter value: " + StoreFailures.pgException(t).getErrorMessage()))
                 .chain(rows -> {

@@ -1,0 +1,116 @@
+package io.tracebridge.store;
+
+import io.quarkus.reactive.datasource.ReactiveDataSource;
+import io.smallrye.mutiny.Uni;
+import io.tracebridge.model.ErrorCode;
+import io.tracebridge.model.MlflowException;
+import io.tracebridge.ops.TracebridgeConfig;
+import io.vertx.mutiny.pgclient.PgConnection;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Runs the statements of trace search and analytics, the ones a filter or a time range can make
+ * expensive (a {@code trace.text ILIKE '%...%'} scans every span):
+ * <ul>
+ *   <li>on the {@code search} datasource, a pool of its own
+ *   ({@code TRACEBRIDGE_SEARCH_POOL_SIZE} connections), so that searches wait for each other and
+ *   never for ingest's connections, nor ingest for theirs;</li>
+ *   <li>within {@code TRACEBRIDGE_SEARCH_TIMEOUT}, waiting for a connection included: past it the
+ *   statement is cancelled in PostgreSQL (a cancel request on its connection) and the request
+ *   fails with a 400 saying to narrow the filter or the time range. A 400, not a 503: the same
+ *   search would run out of time again, and MLflow's client retries 503s;</li>
+ *   <li>cancelled as well when the caller goes away: Quarkus REST cancels the request's
+ *   {@code Uni} when the client disconnects, and the cancellation sends the cancel request.</li>
+ * </ul>
+ */
+@ApplicationScoped
+public class SearchStatements {
+    private static final Logger LOG = Logger.getLogger(SearchStatements.class);
+    /** PostgreSQL's SQLSTATE for a statement stopped by a cancel request or statement_timeout. */
+    static final String QUERY_CANCELED = "57014";
+
+    private final Pool pool;
+    private final Duration timeout;
+
+    public SearchStatements(@ReactiveDataSource("search") Pool pool, TracebridgeConfig config) {
+        this.pool = pool;
+        this.timeout = config.search().timeout();
+    }
+
+    public Uni<RowSet<Row>> execute(String sql, Tuple params) {
+        return running(sql, params)
+                .ifNoItem().after(timeout).failWith(this::timedOut)
+                .onFailure(SearchStatements::wasCancelled).transform(t -> timedOut());
+    }
+
+    /**
+     * The statement on a connection of its own, cancelled in PostgreSQL when the subscriber
+     * cancels. Written with an emitter because a cancellation does not reach into the Vert.x
+     * future that {@code Pool.withConnection} wraps; a connection that arrives after the caller
+     * gave up goes straight back to the pool.
+     */
+    private Uni<RowSet<Row>> running(String sql, Tuple params) {
+        return Uni.createFrom().emitter(em -> {
+            AtomicReference<SqlConnection> held = new AtomicReference<>();
+            AtomicBoolean finished = new AtomicBoolean();
+            AtomicBoolean gaveUp = new AtomicBoolean();
+            em.onTermination(() -> {
+                if (!finished.get()) {
+                    gaveUp.set(true);
+                    SqlConnection conn = held.get();
+                    if (conn != null) {
+                        cancel(conn).subscribe().with(v -> { }, t -> { });
+                    }
+                }
+            });
+            pool.getConnection().subscribe().with(conn -> {
+                held.set(conn);
+                if (gaveUp.get()) {
+                    conn.closeAndForget();
+                    return;
+                }
+                conn.preparedQuery(sql).execute(params).eventually(conn::close).subscribe().with(rows -> {
+                    finished.set(true);
+                    em.complete(rows);
+                }, failure -> {
+                    finished.set(true);
+                    em.fail(failure);
+                });
+            }, failure -> {
+                finished.set(true);
+                em.fail(failure);
+            });
+        });
+    }
+
+    private static Uni<Void> cancel(SqlConnection conn) {
+        return PgConnection.cast(conn).cancelRequest()
+                .onFailure().invoke(t -> LOG.warnf("Could not cancel a search statement: %s", t.toString()))
+                .onFailure().recoverWithNull();
+    }
+
+    private static boolean wasCancelled(Throwable t) {
+        var pg = StoreFailures.pgException(t);
+        return pg != null && QUERY_CANCELED.equals(pg.getSqlState());
+    }
+
+    private MlflowException timedOut() {
+        return new MlflowException(ErrorCode.BAD_REQUEST, "The search did not finish within " + describe(timeout)
+                + " (TRACEBRIDGE_SEARCH_TIMEOUT) and was stopped; narrow the filter or the time range");
+    }
+
+    static String describe(Duration d) {
+        long ms = d.toMillis();
+        return ms % 1000 == 0 ? (ms / 1000) + " s" : ms + " ms";
+    }
+}

@@ -1,0 +1,121 @@
+package io.tracebridge.search;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.RestAssured;
+import io.tracebridge.support.Db;
+import io.tracebridge.support.Traces;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * A search or analytics statement never outlives its time limit nor its caller. The statements
+ * are held up for real, by a lock on the traces table taken from another connection, so what is
+ * seen in pg_stat_activity is PostgreSQL's own view of the search's backend.
+ */
+@QuarkusTest
+@TestProfile(SearchTimeoutTest.ShortTimeout.class)
+class SearchTimeoutTest {
+    private static final String BLOCKED_SEARCHES = """
+            SELECT count(*) FROM pg_stat_activity
+            WHERE application_name = 'tracebridge-search' AND state = 'active' AND wait_event_type = 'Lock'
+            """;
+    private static final String SEARCH = "{\"locations\":[{\"type\":\"MLFLOW_EXPERIMENT\",\"mlflow_experiment\":"
+            + "{\"experiment_id\":\"0\"}}],\"filter\":\"trace.text ILIKE '%needle%'\",\"max_results\":10}";
+
+    public static class ShortTimeout implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("tracebridge.search.timeout", "3s");
+        }
+    }
+
+    @Inject
+    Pool pool;
+
+    @Test
+    @Timeout(60)
+    void aSearchPastItsTimeLimitAnswers400AndStopsInPostgres() throws Exception {
+        Traces.send("0", "timeout-search", null);
+        SqlConnection lock = lockTraces();
+        try {
+            long start = System.nanoTime();
+            given().contentType("application/json").body(SEARCH).post("/api/3.0/mlflow/traces/search").then()
+                    .statusCode(400).body("error_code", equalTo("BAD_REQUEST"))
+                    .body("message", containsString("did not finish within 3 s"))
+                    .body("message", containsString("narrow the filter or the time range"));
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertThat(ms).isBetween(2_900L, 6_000L);
+            awaitNoBlockedSearch(2_000);
+            // Analytics statements are bounded the same way.
+            given().get("/api/tracebridge/v1/analytics/sessions?experiment_id=0").then().statusCode(400)
+                    .body("message", containsString("TRACEBRIDGE_SEARCH_TIMEOUT"));
+            awaitNoBlockedSearch(2_000);
+        } finally {
+            unlock(lock);
+        }
+        // The pool is healthy afterwards: the same search answers.
+        given().contentType("application/json").body(SEARCH).post("/api/3.0/mlflow/traces/search").then().statusCode(200);
+    }
+
+    /** A caller that disconnects takes its statement with it, long before the time limit. */
+    @Test
+    @Timeout(60)
+    void aSearchWhoseClientGoesAwayIsCancelled() throws Exception {
+        SqlConnection lock = lockTraces();
+        try {
+            byte[] body = SEARCH.getBytes(StandardCharsets.UTF_8);
+            try (Socket s = new Socket("localhost", RestAssured.port)) {
+                OutputStream out = s.getOutputStream();
+                out.write(("POST /api/3.0/mlflow/traces/search HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(body);
+                out.flush();
+                long deadline = System.currentTimeMillis() + 2_000;
+                while (Db.count(pool, BLOCKED_SEARCHES) == 0) {
+                    assertThat(System.currentTimeMillis()).as("the search reached PostgreSQL").isLessThan(deadline);
+                    Thread.sleep(20);
+                }
+            }
+            // Socket closed well within the 3 s limit: the statement must be gone within one second.
+            awaitNoBlockedSearch(1_000);
+        } finally {
+            unlock(lock);
+        }
+    }
+
+    private SqlConnection lockTraces() {
+        SqlConnection c = pool.getConnectionAndAwait();
+        c.query("BEGIN").executeAndAwait();
+        c.query("LOCK TABLE traces IN ACCESS EXCLUSIVE MODE").executeAndAwait();
+        return c;
+    }
+
+    private static void unlock(SqlConnection c) {
+        c.query("ROLLBACK").executeAndAwait();
+        c.closeAndAwait();
+    }
+
+    private void awaitNoBlockedSearch(long withinMs) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + withinMs;
+        long blocked;
+        while ((blocked = Db.count(pool, BLOCKED_SEARCHES)) > 0 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(blocked).as("search statements still waiting in PostgreSQL").isZero();
+    }
+}
