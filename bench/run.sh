@@ -7,6 +7,7 @@
 #   search    SearchBench query: latency of the common searches and get-trace
 #   analytics SearchBench analytics: latency of the analytics endpoints on the filled experiment
 #   feedback  FeedbackBench: log_feedback latency under concurrent clients
+#   search-load SearchLoad: the most expensive searches back to back (run beside ingest)
 # Each tool prints its options with --help.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +19,8 @@ case "$tool" in
   search) main=io.tracebridge.bench.SearchBench; set -- --mode=query "$@" ;;
   analytics) main=io.tracebridge.bench.SearchBench; set -- --mode=analytics "$@" ;;
   feedback) main=io.tracebridge.bench.FeedbackBench ;;
-  *) sed -n '2,12p' "$0"; exit 1 ;;
+  search-load) main=io.tracebridge.bench.SearchLoad ;;
+  *) sed -n '2,13p' "$0"; exit 1 ;;
 esac
 ./mvnw -B -q test-compile -DskipTests >&2
 exec ./mvnw -B -q exec:java -Dexec.mainClass="$main" -Dexec.args="$*"
