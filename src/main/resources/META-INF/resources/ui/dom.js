@@ -13,6 +13,9 @@ export function h(tag, props, ...children) {
       el.addEventListener(key.slice(2).toLowerCase(), value);
     } else if (key === 'class') {
       el.className = Array.isArray(value) ? value.filter(Boolean).join(' ') : value;
+    } else if (key === 'style') {
+      // Through the CSSOM: the page's Content-Security-Policy (style-src 'self') blocks style attributes.
+      el.style.cssText = value;
     } else if (key === 'value' || key === 'checked' || key === 'disabled' || key === 'selected' || key === 'hidden') {
       el[key] = value;
     } else {
