@@ -53,6 +53,15 @@ public interface TracebridgeConfig {
 
         @WithDefault("tracebridge")
         String name();
+
+        /**
+         * Longest time one OTLP batch's transaction may take; then the request is answered 503 /
+         * UNAVAILABLE (a frozen backend never answers, and the reactive client has no statement
+         * timeout). Below the OTel SDK exporters' default timeout of 10 s, so they get an answer
+         * they retry on rather than a timeout of their own.
+         */
+        @WithDefault("8s")
+        java.time.Duration writeTimeout();
     }
 
     interface Ingest {

@@ -103,9 +103,11 @@ public class PgTraceStore implements TraceStore {
             """;
 
     private final Pool pool;
+    private final java.time.Duration writeTimeout;
 
-    public PgTraceStore(Pool pool) {
+    public PgTraceStore(Pool pool, io.tracebridge.ops.TracebridgeConfig config) {
         this.pool = pool;
+        this.writeTimeout = config.db().writeTimeout();
     }
 
     @Override
@@ -141,7 +143,9 @@ public class PgTraceStore implements TraceStore {
                         .call(() -> requestIds.length == 0 ? Uni.createFrom().voidItem()
                                 : conn.preparedQuery(PendingFeedbackSql.ATTACH)
                                 .execute(Tuple.of(System.currentTimeMillis(), requestIds))))
-                .onFailure(Sql::isRetryable).retry().atMost(3);
+                .onFailure(Sql::isRetryable).retry().atMost(3)
+                // The whole write, retries included: a frozen backend never answers.
+                .ifNoItem().after(writeTimeout).failWith(() -> new StoreTimeoutException("The batch's transaction", writeTimeout));
     }
 
     private static Uni<?> execIfAny(SqlConnection conn, String sql, Tuple rows) {
