@@ -94,5 +94,13 @@ public interface TracebridgeConfig {
         /** OTLP requests processed at once; more are answered 503 / UNAVAILABLE so exporters retry. */
         @WithDefault("64")
         int maxInFlightRequests();
+
+        /**
+         * Heap bytes OTLP requests in flight may hold, estimated (see README and
+         * docs/reliability.md); beyond it requests are answered 503 / UNAVAILABLE. 0, the default,
+         * means half of the maximum heap ({@code Runtime.maxMemory() / 2}).
+         */
+        @WithDefault("0")
+        long maxInFlightBytes();
     }
 }
