@@ -43,7 +43,11 @@ public class ExperimentResolver {
         if (hit != null && hit.expiresAt() > now) {
             return Uni.createFrom().item(hit.experiment());
         }
-        return experiments.get(id).map(found -> {
+        // Bounded like the batch's write: a frozen backend must answer UNAVAILABLE, not hang.
+        java.time.Duration timeout = config.db().writeTimeout();
+        return experiments.get(id).ifNoItem().after(timeout)
+                .failWith(() -> new io.tracebridge.store.StoreTimeoutException("Looking up the experiment", timeout))
+                .map(found -> {
             Experiment e = found.orElseThrow(() -> new OtlpException(OtlpException.Kind.NOT_FOUND,
                     "Experiment with ID '" + id + "' does not exist; create it first or omit the "
                             + "x-mlflow-experiment-id header to use the default experiment"));

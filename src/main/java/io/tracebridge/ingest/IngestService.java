@@ -43,6 +43,7 @@ public class IngestService {
     private final IngestMetrics metrics;
     private final TraceAssembler assembler;
     private final InFlightLimiter limiter;
+    private final ByteBudget budget;
 
     private final Duration shutdownTimeout;
     private final int maxSpansPerTrace;
@@ -57,6 +58,9 @@ public class IngestService {
         this.assembler = new TraceAssembler(config.ingest().maxSpansPerRequest(),
                 config.ingest().maxAttributeValueChars());
         this.limiter = new InFlightLimiter(config.ingest().maxInFlightRequests());
+        long bytes = config.ingest().maxInFlightBytes();
+        this.budget = new ByteBudget(bytes > 0 ? bytes : ByteBudget.defaultFor(Runtime.getRuntime().maxMemory()));
+        LOG.infof("OTLP in-flight byte budget: %d bytes", budget.max());
         this.maxSpansPerTrace = config.ingest().maxSpansPerTrace();
     }
 
@@ -67,8 +71,20 @@ public class IngestService {
      */
     public Uni<IngestResult> ingest(Transport transport, ApiToken caller, String experimentHeader,
                                     Supplier<ExportTraceServiceRequest> decode) {
+        return ingest(transport, caller, experimentHeader, decode, null);
+    }
+
+    /**
+     * @param reservation the request's share of the byte budget, closed when the request ends
+     *                    (the decoder may still grow it); null for none
+     */
+    public Uni<IngestResult> ingest(Transport transport, ApiToken caller, String experimentHeader,
+                                    Supplier<ExportTraceServiceRequest> decode, ByteBudget.Reservation reservation) {
         long start = System.nanoTime();
         if (!limiter.tryAcquire()) {
+            if (reservation != null) {
+                reservation.close();
+            }
             boolean stopping = limiter.draining();
             metrics.request(transport, stopping ? "shutting_down" : "overloaded", start);
             return Uni.createFrom().failure(new OtlpException(OtlpException.Kind.UNAVAILABLE, stopping
@@ -112,6 +128,9 @@ public class IngestService {
                 .onFailure(t -> !(t instanceof OtlpException)).transform(IngestService::classify)
                 .onTermination().invoke((result, failure, cancelled) -> {
                     limiter.release();
+                    if (reservation != null) {
+                        reservation.close();
+                    }
                     if (result != null) {
                         metrics.stored(transport, result.acceptedSpans());
                         metrics.request(transport, result.rejectedSpans() > 0 ? "partial" : "success", start);
@@ -122,6 +141,21 @@ public class IngestService {
                         metrics.request(transport, outcome, start);
                     }
                 });
+    }
+
+    /** The bytes OTLP requests in flight may hold (both transports share it). */
+    public ByteBudget budget() {
+        return budget;
+    }
+
+    /**
+     * Refuses a request over the byte budget as early as its size is known, with the same metric
+     * as a refusal inside {@link #ingest}.
+     */
+    public OtlpException refused(Transport transport, OtlpException e) {
+        metrics.request(transport, e.kind() == OtlpException.Kind.UNAVAILABLE ? "overloaded"
+                : e.kind().name().toLowerCase(Locale.ROOT), System.nanoTime());
+        return e;
     }
 
     /**

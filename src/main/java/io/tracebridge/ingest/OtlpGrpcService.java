@@ -2,11 +2,11 @@ package io.tracebridge.ingest;
 
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.quarkus.grpc.GrpcService;
 import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
-import io.quarkus.grpc.GrpcService;
 import io.tracebridge.ops.IngestMetrics;
 import io.tracebridge.security.ApiToken;
 import io.tracebridge.security.GrpcAuthInterceptor;
@@ -18,6 +18,16 @@ import io.tracebridge.security.GrpcAuthInterceptor;
  */
 @GrpcService
 public class OtlpGrpcService extends TraceServiceGrpc.TraceServiceImplBase {
+    /**
+     * Heap per serialized byte of a call: the decoded message and its mapped rows
+     * ({@link OtlpDecoder#PROTOBUF_COST_PER_BYTE}) plus the message as gRPC buffered it. gRPC has
+     * parsed the message before this service sees it, so the byte budget is checked here, on its
+     * serialized size; the inbound message size limit bounds a single call. This bounds what
+     * admitted calls hold, not what concurrent calls hold while grpc-java parses them (see
+     * docs/reliability.md: still open).
+     */
+    static final int COST_PER_BYTE = OtlpDecoder.PROTOBUF_COST_PER_BYTE + 1;
+
     private final IngestService ingest;
 
     public OtlpGrpcService(IngestService ingest) {
@@ -28,8 +38,15 @@ public class OtlpGrpcService extends TraceServiceGrpc.TraceServiceImplBase {
     public void export(ExportTraceServiceRequest request, StreamObserver<ExportTraceServiceResponse> response) {
         String experimentId = ExperimentHeaderInterceptor.EXPERIMENT_ID.get();
         ApiToken caller = GrpcAuthInterceptor.CALLER.get();
+        ByteBudget.Reservation reservation = ingest.budget().open();
+        try {
+            reservation.add(COST_PER_BYTE * (long) request.getSerializedSize());
+        } catch (OtlpException refused) {
+            response.onError(status(ingest.refused(IngestMetrics.Transport.GRPC, refused)).asRuntimeException());
+            return;
+        }
         ingest.ingest(IngestMetrics.Transport.GRPC, caller == null ? ApiToken.ANONYMOUS_ADMIN : caller, experimentId,
-                () -> request).subscribe().with(
+                () -> request, reservation).subscribe().with(
                 result -> {
                     ExportTraceServiceResponse.Builder b = ExportTraceServiceResponse.newBuilder();
                     if (result.rejectedSpans() > 0) {

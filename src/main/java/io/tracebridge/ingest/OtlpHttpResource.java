@@ -53,14 +53,19 @@ public class OtlpHttpResource {
     public Uni<Response> export(byte[] body,
                                 @HeaderParam("Content-Type") String contentType,
                                 @HeaderParam("Content-Encoding") String contentEncoding,
-                                @HeaderParam(EXPERIMENT_HEADER) String experimentId) {
+                                @HeaderParam(EXPERIMENT_HEADER) String experimentId,
+                                io.vertx.ext.web.RoutingContext routing) {
+        // Taken by OtlpHttpAdmission before the body was read; the decoder grows it.
+        ByteBudget.Reservation reservation = routing == null ? null : routing.get(OtlpHttpAdmission.RESERVATION_KEY);
         OtlpEncoding encoding = OtlpEncoding.fromContentType(contentType);
         if (encoding == null) {
             return Uni.createFrom().item(error(OtlpEncoding.JSON, new OtlpException(
                     OtlpException.Kind.UNSUPPORTED_MEDIA_TYPE, "Unsupported Content-Type: " + contentType
                     + ". Expected application/x-protobuf or application/json")));
         }
-        return ingest.ingest(IngestMetrics.Transport.HTTP, access.caller(), experimentId, () -> decoder.decode(body == null ? new byte[0] : body, encoding, contentEncoding))
+        return ingest.ingest(IngestMetrics.Transport.HTTP, access.caller(), experimentId,
+                        () -> decoder.decode(body == null ? new byte[0] : body, encoding, contentEncoding, reservation),
+                        reservation)
                 .map(result -> success(encoding, result))
                 .onFailure(OtlpException.class).recoverWithItem(t -> error(encoding, (OtlpException) t));
     }

@@ -37,6 +37,11 @@ public final class OtlpJson {
     }
 
     public static ExportTraceServiceRequest parse(byte[] body) {
+        return parse(new java.io.ByteArrayInputStream(body));
+    }
+
+    /** Parses from a stream (a decompressing one), so the body need not exist as one array. */
+    public static ExportTraceServiceRequest parse(java.io.InputStream body) {
         JsonNode root;
         try {
             root = MAPPER.readTree(body);

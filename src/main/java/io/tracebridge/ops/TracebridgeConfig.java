@@ -64,6 +64,15 @@ public interface TracebridgeConfig {
 
         @WithDefault("tracebridge")
         String name();
+
+        /**
+         * Longest time one OTLP batch's transaction may take; then the request is answered 503 /
+         * UNAVAILABLE (a frozen backend never answers, and the reactive client has no statement
+         * timeout). Below the OTel SDK exporters' default timeout of 10 s, so they get an answer
+         * they retry on rather than a timeout of their own.
+         */
+        @WithDefault("8s")
+        java.time.Duration writeTimeout();
     }
 
     interface Ingest {
@@ -96,5 +105,13 @@ public interface TracebridgeConfig {
         /** OTLP requests processed at once; more are answered 503 / UNAVAILABLE so exporters retry. */
         @WithDefault("64")
         int maxInFlightRequests();
+
+        /**
+         * Heap bytes OTLP requests in flight may hold, estimated (see README and
+         * docs/reliability.md); beyond it requests are answered 503 / UNAVAILABLE. 0, the default,
+         * means half of the maximum heap ({@code Runtime.maxMemory() / 2}).
+         */
+        @WithDefault("0")
+        long maxInFlightBytes();
     }
 }

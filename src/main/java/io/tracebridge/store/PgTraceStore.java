@@ -106,10 +106,12 @@ public class PgTraceStore implements TraceStore {
 
     private final Pool pool;
     private final SearchStatements searches;
+    private final java.time.Duration writeTimeout;
 
-    public PgTraceStore(Pool pool, SearchStatements searches) {
+    public PgTraceStore(Pool pool, SearchStatements searches, io.tracebridge.ops.TracebridgeConfig config) {
         this.pool = pool;
         this.searches = searches;
+        this.writeTimeout = config.db().writeTimeout();
     }
 
     /**
@@ -146,7 +148,9 @@ public class PgTraceStore implements TraceStore {
                             return writeOwn(conn, experiment, mine, maxSpansPerTrace)
                                     .map(overCap -> new WriteOutcome(overCap, foreign));
                         }))
-                .onFailure(Sql::isRetryable).retry().atMost(3);
+                .onFailure(Sql::isRetryable).retry().atMost(3)
+                // The whole write, retries included: a frozen backend never answers.
+                .ifNoItem().after(writeTimeout).failWith(() -> new StoreTimeoutException("The batch's transaction", writeTimeout));
     }
 
     /** Spans (within the cap), metadata, tags and pending feedback of traces the experiment holds. */

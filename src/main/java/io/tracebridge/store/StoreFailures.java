@@ -1,35 +1,73 @@
 package io.tracebridge.store;
 
 import io.vertx.core.VertxException;
+import io.vertx.core.impl.NoStackTraceThrowable;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
 
-import java.net.SocketException;
-import java.nio.channels.ClosedChannelException;
+import java.io.IOException;
+import java.util.concurrent.TimeoutException;
 
-/** Classifies storage failures for both the REST API and the OTLP edges. */
+/**
+ * Classifies storage failures for both the REST API and the OTLP edges, by the type of each
+ * failure in the cause chain, never by a loose match on the message text.
+ */
 public final class StoreFailures {
+    /**
+     * Failures the Vert.x SQL client (4.5) raises as a plain {@link NoStackTraceThrowable} or
+     * {@link VertxException} with a fixed message, and no type of their own:
+     * <ul>
+     *   <li>{@code SocketConnectionBase.doSchedule}: a command on a connection the database (a
+     *       restart) or the pool already closed;</li>
+     *   <li>{@code SocketConnectionBase.handleClose}: commands queued on a connection that closed
+     *       before they were written;</li>
+     *   <li>{@code SqlConnectionPool}: no connection free within the pool's acquisition timeout.</li>
+     * </ul>
+     * Those two classes are generic (any {@code Future.failedFuture(String)} is a
+     * {@code NoStackTraceThrowable}), so only these exact message prefixes are matched, and only on
+     * those two classes.
+     */
+    private static final String[] VERTX_UNAVAILABLE_MESSAGES = {
+            "Connection is not active now",
+            "Pending requests failed to be sent due to connection has been closed",
+            "Timeout waiting for connection",
+    };
+
     private StoreFailures() {
     }
 
     /**
-     * True when the database is unreachable or refusing work for now (connection failures,
-     * shutdown, "not accepting connections", too many connections): the client should retry.
+     * True when the database is unreachable or refusing work for now, so the client should retry:
+     * <ul>
+     *   <li>any {@link IOException} (refused or reset connections, {@code ConnectException},
+     *       Netty's {@code ConnectTimeoutException} and native-transport errors, closed channels):
+     *       the store does no file I/O, so I/O failures are failures to talk to the database;</li>
+     *   <li>{@link ClosedConnectionException}: the connection closed under a command;</li>
+     *   <li>{@link TimeoutException} and {@link StoreTimeoutException}: no answer in time (a
+     *       frozen backend or server);</li>
+     *   <li>PostgreSQL errors of SQLSTATE class 08 (connection exception), 53 (insufficient
+     *       resources, e.g. too many connections), 57P (shutdown, crash recovery, "cannot connect
+     *       now") and 55000;</li>
+     *   <li>the Vert.x failures listed in {@link #VERTX_UNAVAILABLE_MESSAGES}.</li>
+     * </ul>
      */
     public static boolean isUnavailable(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof SocketException || c instanceof ClosedChannelException
-                    || c instanceof ClosedConnectionException) {
+            if (c instanceof IOException || c instanceof ClosedConnectionException
+                    || c instanceof TimeoutException || c instanceof StoreTimeoutException) {
                 return true;
             }
             if (c instanceof PgException pg && pg.getSqlState() != null) {
                 String s = pg.getSqlState();
                 return s.startsWith("08") || s.startsWith("53") || s.startsWith("57P") || s.equals("55000");
             }
-            if (c instanceof VertxException v && v.getMessage() != null
-                    && (v.getMessage().toLowerCase(java.util.Locale.ROOT).contains("connection")
-                    || v.getMessage().toLowerCase(java.util.Locale.ROOT).contains("timeout"))) {
-                return true;
+            if ((c.getClass() == NoStackTraceThrowable.class || c.getClass() == VertxException.class)
+                    && c.getMessage() != null) {
+                for (String prefix : VERTX_UNAVAILABLE_MESSAGES) {
+                    if (c.getMessage().startsWith(prefix)) {
+                        return true;
+                    }
+                }
             }
             if (c == c.getCause()) {
                 break;

@@ -34,9 +34,11 @@ public final class PackagedApp implements AutoCloseable {
     public final int grpcPort;
     public final List<String> stdout = Collections.synchronizedList(new ArrayList<>());
     private final Process process;
+    private final String name;
 
-    private PackagedApp(Process process, int httpPort, int grpcPort) {
+    private PackagedApp(Process process, String name, int httpPort, int grpcPort) {
         this.process = process;
+        this.name = name;
         this.httpPort = httpPort;
         this.grpcPort = grpcPort;
     }
@@ -60,7 +62,7 @@ public final class PackagedApp implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(new File("target/packaged-app-" + name + ".stderr"));
         pb.environment().keySet().removeIf(k -> k.startsWith("TRACEBRIDGE_") || k.startsWith("QUARKUS_"));
         pb.environment().putAll(env);
-        PackagedApp app = new PackagedApp(pb.start(), http, grpc);
+        PackagedApp app = new PackagedApp(pb.start(), name, http, grpc);
         Thread reader = new Thread(() -> {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(app.process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = in.readLine()) != null; ) {
@@ -118,5 +120,11 @@ public final class PackagedApp implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        try {
+            // Kept beside the stderr file for looking into a failed run.
+            java.nio.file.Files.write(java.nio.file.Path.of("target/packaged-app-" + name + ".stdout"), List.copyOf(stdout));
+        } catch (IOException ignored) {
+            // only a diagnostic
+        }
     }
 }

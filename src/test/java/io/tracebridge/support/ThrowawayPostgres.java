@@ -74,6 +74,46 @@ public final class ThrowawayPostgres implements AutoCloseable {
         exec(List.of(bin + "/pg_ctl", "-D", dir.resolve("data").toString(), "-m", "immediate", "-w", "stop"), true);
     }
 
+    /** A clean restart ({@code pg_ctl restart -m fast}): sessions terminated, then refused until it is up. */
+    public void restart() throws Exception {
+        exec(List.of(bin + "/pg_ctl", "-D", dir.resolve("data").toString(), "-l", dir.resolve("log").toString(),
+                "-m", "fast", "-w", "-o", "-p " + port + " -c listen_addresses=127.0.0.1 -k " + dir, "restart"), true);
+    }
+
+    /**
+     * Freezes the backends serving the application (SIGSTOP) for {@code millis}, then lets them
+     * go on (SIGCONT): their statements hang without an error, as with a stalled server or a
+     * half-open connection. Returns how many backends were frozen.
+     */
+    public int freezeBackends(long millis) throws Exception {
+        List<String> pids = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection(jdbcUrl("postgres"), "postgres", "");
+             Statement s = c.createStatement();
+             java.sql.ResultSet rs = s.executeQuery("SELECT pid FROM pg_stat_activity WHERE usename = 'tracebridge'")) {
+            while (rs.next()) {
+                pids.add(String.valueOf(rs.getInt(1)));
+            }
+        }
+        if (pids.isEmpty()) {
+            return 0;
+        }
+        signal("-STOP", pids);
+        try {
+            Thread.sleep(millis);
+        } finally {
+            signal("-CONT", pids);
+        }
+        return pids.size();
+    }
+
+    /** kill(1) on each process; one that has exited meanwhile is no error. */
+    private static void signal(String signal, List<String> pids) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("kill", signal));
+        cmd.addAll(pids);
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start()
+                .waitFor(10, TimeUnit.SECONDS);
+    }
+
     private void exec(List<String> cmd, boolean asPostgres) throws IOException, InterruptedException {
         List<String> full = new ArrayList<>();
         if (asPostgres && root) {

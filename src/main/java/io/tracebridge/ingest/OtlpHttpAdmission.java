@@ -1,0 +1,94 @@
+package io.tracebridge.ingest;
+
+import io.quarkus.runtime.configuration.MemorySize;
+import io.quarkus.vertx.http.runtime.filters.Filters;
+import io.tracebridge.ops.IngestMetrics;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Admits {@code POST /v1/traces} by bytes before its body is read. Vert.x and RESTEasy buffer a
+ * body whole (up to {@code quarkus.http.limits.max-body-size}) before the resource runs, so
+ * checking the budget in the resource would be too late: 64 concurrent 16 MiB bodies are 1 GiB
+ * of buffers. This filter runs while the request is still paused, after authentication, and
+ * reserves {@link #RECEIVED_COST_PER_BYTE} times the announced {@code Content-Length} (the
+ * maximum body size for a chunked body, whose length is not known yet); over the budget the
+ * request gets 503 + Retry-After (or 413 if it could never fit) with an OTLP {@code Status} body
+ * and its body is never buffered. The resource grows the same reservation while decoding; it is
+ * given back when the response ends or the connection closes.
+ */
+@ApplicationScoped
+public class OtlpHttpAdmission {
+    /** Routing-context key of the request's {@link ByteBudget.Reservation}. */
+    static final String RESERVATION_KEY = "tracebridge.otlp.reservation";
+    /** The body as Vert.x buffers it plus the {@code byte[]} copy the resource receives. */
+    static final int RECEIVED_COST_PER_BYTE = 2;
+    /** Runs after {@code HttpAuthFilter} (priority 1000), before the body handler. */
+    static final int PRIORITY = 900;
+
+    private final IngestService ingest;
+    private final long maxBodyBytes;
+
+    public OtlpHttpAdmission(IngestService ingest,
+                             @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "16M") MemorySize maxBody) {
+        this.ingest = ingest;
+        this.maxBodyBytes = maxBody.asLongValue();
+    }
+
+    void register(@Observes Filters filters) {
+        filters.register(this::handle, PRIORITY);
+    }
+
+    private void handle(RoutingContext ctx) {
+        String path = ctx.normalizedPath();
+        if (ctx.request().method() != HttpMethod.POST || !(path.equals("/v1/traces") || path.equals("/v1/traces/"))) {
+            ctx.next();
+            return;
+        }
+        long declared = contentLength(ctx.request().getHeader("Content-Length"));
+        if (declared > maxBodyBytes) {
+            ctx.next(); // Quarkus answers 413 without reading the body
+            return;
+        }
+        ByteBudget.Reservation reservation = ingest.budget().open();
+        try {
+            reservation.add(RECEIVED_COST_PER_BYTE * (declared >= 0 ? declared : maxBodyBytes));
+        } catch (OtlpException refused) {
+            ingest.refused(IngestMetrics.Transport.HTTP, refused);
+            refuse(ctx, refused);
+            return;
+        }
+        ctx.put(RESERVATION_KEY, reservation);
+        ctx.addEndHandler(done -> reservation.close());
+        ctx.next();
+    }
+
+    /** The announced length, -1 when absent (chunked) or not a number (Vert.x rejects that itself). */
+    static long contentLength(String header) {
+        if (header == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(header.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static void refuse(RoutingContext ctx, OtlpException e) {
+        OtlpEncoding encoding = OtlpEncoding.fromContentType(ctx.request().getHeader("Content-Type"));
+        if (encoding == null) {
+            encoding = OtlpEncoding.JSON;
+        }
+        var response = ctx.response().setStatusCode(e.kind().httpStatus())
+                .putHeader("Content-Type", encoding.mediaType());
+        if (e.kind() == OtlpException.Kind.UNAVAILABLE) {
+            response.putHeader("Retry-After", OtlpHttpResource.RETRY_AFTER_SECONDS);
+        }
+        response.end(Buffer.buffer(encoding.statusBody(OtlpHttpResource.grpcCode(e.kind()), e.getMessage())));
+    }
+}

@@ -1,0 +1,255 @@
+package io.tracebridge.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.util.JsonFormat;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.StatusRuntimeException;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.tracebridge.support.PackagedApp;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.Deflater;
+import java.util.zip.DeflaterOutputStream;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * Issue 14: a few large bodies at once must not take the heap. The packaged application runs as
+ * the Deployment runs it ({@code -Xmx384m -XX:+ExitOnOutOfMemoryError} from the ConfigMap), and
+ * gets {@value #CONCURRENT} concurrent requests of about 15 MiB of each transport and encoding:
+ * identity protobuf and JSON; gzip, zlib deflate and raw deflate bodies that inflate to about
+ * 15 MiB of valid OTLP; 15 MiB of incompressible gzip and deflate (gRPC and gRPC with gzip: see
+ * the disabled test). Every
+ * answer must be a success, a 400/413 (INVALID_ARGUMENT / RESOURCE_EXHAUSTED), or a 503 with
+ * Retry-After (UNAVAILABLE); afterwards the process is alive and ready.
+ */
+class MemoryBudgetIT {
+    static final int CONCURRENT = 24;
+    private static final String HOST = System.getenv().getOrDefault("TRACEBRIDGE_DB_HOST", "127.0.0.1");
+    private static final String PORT = System.getenv().getOrDefault("TRACEBRIDGE_DB_PORT", "5432");
+    private static final String DB = System.getenv().getOrDefault("TRACEBRIDGE_IT_DB_NAME", "tracebridge_it");
+    private static final String USER = System.getenv().getOrDefault("TRACEBRIDGE_DB_USER", "tracebridge");
+    private static final String PASSWORD = System.getenv().getOrDefault("TRACEBRIDGE_DB_PASSWORD", "tracebridge");
+
+    private static PackagedApp app;
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+
+    @BeforeAll
+    static void start() throws Exception {
+        app = PackagedApp.start("memory", PackagedApp.db(HOST, PORT, DB, USER, PASSWORD), 0, 0);
+        app.awaitReady(Duration.ofSeconds(90));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (app != null) {
+            app.close();
+        }
+    }
+
+    @Test
+    void concurrentMaximumSizeHttpBodiesOfEveryEncodingLeaveTheServiceAlive() throws Exception {
+        ExportTraceServiceRequest request = request(15 * 1024 * 1024);
+        byte[] protobuf = request.toByteArray();
+        byte[] random = new byte[15 * 1024 * 1024];
+        new Random(14).nextBytes(random);
+        Map<String, Map<String, Integer>> answers = new LinkedHashMap<>();
+        answers.put("protobuf", http(protobuf, "application/x-protobuf", null));
+        // OTLP JSON (base64 IDs here) is about 1.65 times the protobuf: a 9 MiB request prints to about 15 MiB.
+        byte[] json = JsonFormat.printer().omittingInsignificantWhitespace().print(request(9 * 1024 * 1024))
+                .getBytes(StandardCharsets.UTF_8);
+        assertThat(json.length).isBetween(10 << 20, 16 << 20);
+        answers.put("json", http(json, "application/json", null));
+        answers.put("gzip", http(gzip(protobuf), "application/x-protobuf", "gzip"));
+        answers.put("deflate-zlib", http(deflate(protobuf, false), "application/x-protobuf", "deflate"));
+        answers.put("deflate-raw", http(deflate(protobuf, true), "application/x-protobuf", "deflate"));
+        answers.put("gzip-incompressible", http(gzip(random), "application/x-protobuf", "gzip"));
+        answers.put("deflate-incompressible", http(deflate(random, false), "application/x-protobuf", "deflate"));
+        System.out.println("answers to " + CONCURRENT + " concurrent requests: " + answers);
+
+        assertThat(app.process().isAlive()).as("service alive after the bodies; stderr in target/packaged-app-memory.stderr")
+                .isTrue();
+        for (var e : answers.entrySet()) {
+            assertThat(e.getValue().values().stream().mapToInt(Integer::intValue).sum()).as(e.getKey()).isEqualTo(CONCURRENT);
+            assertThat(e.getValue().keySet()).as(e.getKey()).isSubsetOf("200", "400", "413", "503+Retry-After");
+        }
+        // The budget admitted some and refused others, rather than all or nothing.
+        assertThat(answers.get("protobuf")).containsKeys("200", "503+Retry-After");
+        assertReady();
+    }
+
+    /**
+     * Still open (issue 14): grpc-java parses each message before the service's budget check, so
+     * 24 concurrent 15 MiB calls (about 7x that each once parsed) exhaust a 384 MiB heap. The
+     * attempt to check the budget before parsing ({@code ServerInterceptors.useInputStreamMessages})
+     * broke the responses under Quarkus' gRPC server; see docs/reliability.md.
+     */
+    @Test
+    @org.junit.jupiter.api.Disabled("issue 14: OTLP/gRPC is admitted by bytes only after grpc-java parsed the message")
+    void concurrentMaximumSizeGrpcCallsLeaveTheServiceAlive() throws Exception {
+        ExportTraceServiceRequest request = request(15 * 1024 * 1024);
+        Map<String, Map<String, Integer>> answers = new LinkedHashMap<>();
+        answers.put("grpc", grpc(request, false));
+        answers.put("grpc-gzip", grpc(request, true));
+        System.out.println("answers to " + CONCURRENT + " concurrent gRPC calls: " + answers);
+        assertThat(app.process().isAlive()).as("service alive after the calls").isTrue();
+        for (var e : answers.entrySet()) {
+            assertThat(e.getValue().keySet()).as(e.getKey()).isSubsetOf("OK", "UNAVAILABLE", "RESOURCE_EXHAUSTED", "INVALID_ARGUMENT");
+        }
+        assertThat(answers.get("grpc")).containsKeys("OK", "UNAVAILABLE");
+        assertReady();
+    }
+
+    private static void assertReady() throws Exception {
+        HttpResponse<String> ready = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.httpPort
+                + "/q/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(ready.statusCode()).isEqualTo(200);
+    }
+
+    /** A valid request of about {@code bytes}: spans with eight 40-character attributes, as instrumentations send. */
+    private static ExportTraceServiceRequest request(int bytes) {
+        ScopeSpans.Builder scope = ScopeSpans.newBuilder();
+        Random random = new Random(3);
+        ByteString trace = randomBytes(random, 16);
+        int size = 0;
+        for (int i = 0; size < bytes; i++) {
+            if (i % 1000 == 0) {
+                trace = randomBytes(random, 16);
+            }
+            Span.Builder span = Span.newBuilder().setTraceId(trace).setSpanId(randomBytes(random, 8)).setName("step-" + i)
+                    .setStartTimeUnixNano(1_700_000_000_000_000_000L).setEndTimeUnixNano(1_700_000_001_000_000_000L);
+            for (int k = 0; k < 8; k++) {
+                span.addAttributes(KeyValue.newBuilder().setKey("app.attribute." + k)
+                        .setValue(AnyValue.newBuilder().setStringValue("value-" + i + "-" + "x".repeat(32))));
+            }
+            Span built = span.build();
+            size += built.getSerializedSize() + 4;
+            scope.addSpans(built);
+        }
+        return ExportTraceServiceRequest.newBuilder().addResourceSpans(ResourceSpans.newBuilder().addScopeSpans(scope)).build();
+    }
+
+    private static ByteString randomBytes(Random random, int n) {
+        byte[] b = new byte[n];
+        random.nextBytes(b);
+        return ByteString.copyFrom(b);
+    }
+
+    private static Map<String, Integer> http(byte[] body, String contentType, String encoding) throws Exception {
+        return concurrently(() -> {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.httpPort + "/v1/traces"))
+                    .timeout(Duration.ofSeconds(120)).header("Content-Type", contentType)
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+            if (encoding != null) {
+                b.header("Content-Encoding", encoding);
+            }
+            HttpResponse<byte[]> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+            if (r.statusCode() == 503) {
+                return r.headers().firstValue("Retry-After").isPresent() ? "503+Retry-After" : "503 without Retry-After";
+            }
+            return String.valueOf(r.statusCode());
+        });
+    }
+
+    private static Map<String, Integer> grpc(ExportTraceServiceRequest request, boolean gzip) throws Exception {
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", app.grpcPort).usePlaintext()
+                .maxInboundMessageSize(1 << 20).build();
+        try {
+            return concurrently(() -> {
+                var stub = TraceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(120, TimeUnit.SECONDS);
+                try {
+                    (gzip ? stub.withCompression("gzip") : stub).export(request);
+                    return "OK";
+                } catch (StatusRuntimeException e) {
+                    return e.getStatus().getCode().name();
+                }
+            });
+        } finally {
+            channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private interface Call {
+        String send() throws Exception;
+    }
+
+    /** {@value #CONCURRENT} calls released at once; the answers counted by kind. */
+    private static Map<String, Integer> concurrently(Call call) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(CONCURRENT);
+        CountDownLatch go = new CountDownLatch(1);
+        Map<String, Integer> counts = new ConcurrentHashMap<>();
+        List<Future<?>> futures = new ArrayList<>();
+        try {
+            for (int i = 0; i < CONCURRENT; i++) {
+                futures.add(pool.submit(() -> {
+                    go.await();
+                    String answer;
+                    try {
+                        answer = call.send();
+                    } catch (IOException e) {
+                        answer = "I/O error: " + e;
+                    }
+                    counts.merge(answer, 1, Integer::sum);
+                    return null;
+                }));
+            }
+            go.countDown();
+            for (Future<?> f : futures) {
+                f.get(180, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return new TreeMap<>(counts);
+    }
+
+    private static byte[] gzip(byte[] data) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(out, 65536)) {
+            gz.write(data);
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] deflate(byte[] data, boolean raw) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Deflater deflater = new Deflater(Deflater.DEFAULT_COMPRESSION, raw);
+        try (DeflaterOutputStream d = new DeflaterOutputStream(out, deflater, 65536)) {
+            d.write(data);
+        } finally {
+            deflater.end();
+        }
+        return out.toByteArray();
+    }
+}
