@@ -1,6 +1,10 @@
 package io.tracebridge.ingest;
 
+import io.grpc.BindableService;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
@@ -14,22 +18,38 @@ import io.tracebridge.security.GrpcAuthInterceptor;
 /**
  * OTLP/gRPC edge: {@code opentelemetry.proto.collector.trace.v1.TraceService/Export} on its own
  * port (4317 by default). gRPC has already decoded (and, for gzip, decompressed within the
- * inbound message limit) the request; this class maps the outcome to a gRPC status.
+ * inbound message limit) the request; this class maps the outcome to a gRPC status. The Export
+ * method is bound with {@link GrpcExportRequest.Marshaller}, so a malformed message is answered
+ * {@code INVALID_ARGUMENT} here instead of failing inside grpc-java.
  */
 @GrpcService
-public class OtlpGrpcService extends TraceServiceGrpc.TraceServiceImplBase {
+public class OtlpGrpcService implements BindableService {
     private final IngestService ingest;
 
     public OtlpGrpcService(IngestService ingest) {
         this.ingest = ingest;
     }
 
+    /**
+     * The generated binding ({@code TraceServiceImplBase} has it final), except that the Export
+     * request is parsed by {@link GrpcExportRequest.Marshaller}.
+     */
     @Override
-    public void export(ExportTraceServiceRequest request, StreamObserver<ExportTraceServiceResponse> response) {
+    public ServerServiceDefinition bindService() {
+        MethodDescriptor<ExportTraceServiceRequest, ExportTraceServiceResponse> generated = TraceServiceGrpc.getExportMethod();
+        MethodDescriptor<GrpcExportRequest, ExportTraceServiceResponse> export = generated.toBuilder(
+                new GrpcExportRequest.Marshaller(generated.getRequestMarshaller()), generated.getResponseMarshaller()).build();
+        return ServerServiceDefinition.builder(TraceServiceGrpc.SERVICE_NAME)
+                .addMethod(export, ServerCalls.asyncUnaryCall(this::export))
+                .build();
+    }
+
+    /** A malformed message goes through the same path (and metrics) as an undecodable OTLP/HTTP body. */
+    void export(GrpcExportRequest request, StreamObserver<ExportTraceServiceResponse> response) {
         String experimentId = ExperimentHeaderInterceptor.EXPERIMENT_ID.get();
         ApiToken caller = GrpcAuthInterceptor.CALLER.get();
         ingest.ingest(IngestMetrics.Transport.GRPC, caller == null ? ApiToken.ANONYMOUS_ADMIN : caller, experimentId,
-                () -> request).subscribe().with(
+                request::requireValid).subscribe().with(
                 result -> {
                     ExportTraceServiceResponse.Builder b = ExportTraceServiceResponse.newBuilder();
                     if (result.rejectedSpans() > 0) {
