@@ -4,6 +4,7 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.tracebridge.mapping.Rejection;
+import io.tracebridge.mapping.SpanLimiter;
 import io.tracebridge.mapping.TraceAssembler;
 import io.tracebridge.model.ErrorCode;
 import io.tracebridge.model.MlflowException;
@@ -56,7 +57,9 @@ public class IngestService {
         this.store = store;
         this.metrics = metrics;
         this.assembler = new TraceAssembler(config.ingest().maxSpansPerRequest(),
-                config.ingest().maxAttributeValueChars());
+                config.ingest().maxAttributeValueChars(),
+                new SpanLimiter.Limits(config.ingest().maxSpanNameChars(), config.ingest().maxAttributeKeyChars(),
+                        config.ingest().maxAttributesPerSpan(), config.ingest().maxEventsPerSpan()));
         this.limiter = new InFlightLimiter(config.ingest().maxInFlightRequests());
         long bytes = config.ingest().maxInFlightBytes();
         this.budget = new ByteBudget(bytes > 0 ? bytes : ByteBudget.defaultFor(Runtime.getRuntime().maxMemory()));
@@ -101,6 +104,9 @@ public class IngestService {
                     decodedSpans.set(result.spanCount());
                     metrics.received(transport, result.spanCount() + result.rejectedCount());
                     metrics.truncated(transport, result.truncatedValues());
+                    metrics.limited(transport, "name_truncated", result.truncatedNames());
+                    metrics.limited(transport, "attribute_dropped", result.droppedAttributes());
+                    metrics.limited(transport, "event_dropped", result.droppedEvents());
                     result.rejected().forEach((reason, n) -> metrics.rejected(transport, reason.code(), n));
                     return store.write(experiment, result.drafts(), maxSpansPerTrace).map(outcome -> {
                         List<String> messages = new ArrayList<>();

@@ -1,6 +1,10 @@
 package io.tracebridge.ingest;
 
+import io.grpc.BindableService;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
 import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
@@ -14,10 +18,12 @@ import io.tracebridge.security.GrpcAuthInterceptor;
 /**
  * OTLP/gRPC edge: {@code opentelemetry.proto.collector.trace.v1.TraceService/Export} on its own
  * port (4317 by default). gRPC has already decoded (and, for gzip, decompressed within the
- * inbound message limit) the request; this class maps the outcome to a gRPC status.
+ * inbound message limit) the request; this class maps the outcome to a gRPC status. The Export
+ * method is bound with {@link GrpcExportRequest.Marshaller}, so a malformed message is answered
+ * {@code INVALID_ARGUMENT} here instead of failing inside grpc-java.
  */
 @GrpcService
-public class OtlpGrpcService extends TraceServiceGrpc.TraceServiceImplBase {
+public class OtlpGrpcService implements BindableService {
     /**
      * Heap per serialized byte of a call: the decoded message and its mapped rows
      * ({@link OtlpDecoder#PROTOBUF_COST_PER_BYTE}) plus the message as gRPC buffered it. gRPC has
@@ -34,19 +40,33 @@ public class OtlpGrpcService extends TraceServiceGrpc.TraceServiceImplBase {
         this.ingest = ingest;
     }
 
+    /**
+     * The generated binding ({@code TraceServiceImplBase} has it final), except that the Export
+     * request is parsed by {@link GrpcExportRequest.Marshaller}.
+     */
     @Override
-    public void export(ExportTraceServiceRequest request, StreamObserver<ExportTraceServiceResponse> response) {
+    public ServerServiceDefinition bindService() {
+        MethodDescriptor<ExportTraceServiceRequest, ExportTraceServiceResponse> generated = TraceServiceGrpc.getExportMethod();
+        MethodDescriptor<GrpcExportRequest, ExportTraceServiceResponse> export = generated.toBuilder(
+                new GrpcExportRequest.Marshaller(generated.getRequestMarshaller()), generated.getResponseMarshaller()).build();
+        return ServerServiceDefinition.builder(TraceServiceGrpc.SERVICE_NAME)
+                .addMethod(export, ServerCalls.asyncUnaryCall(this::export))
+                .build();
+    }
+
+    /** A malformed message goes through the same path (and metrics) as an undecodable OTLP/HTTP body. */
+    void export(GrpcExportRequest request, StreamObserver<ExportTraceServiceResponse> response) {
         String experimentId = ExperimentHeaderInterceptor.EXPERIMENT_ID.get();
         ApiToken caller = GrpcAuthInterceptor.CALLER.get();
         ByteBudget.Reservation reservation = ingest.budget().open();
         try {
-            reservation.add(COST_PER_BYTE * (long) request.getSerializedSize());
+            reservation.add(COST_PER_BYTE * (long) request.serializedSize());
         } catch (OtlpException refused) {
             response.onError(status(ingest.refused(IngestMetrics.Transport.GRPC, refused)).asRuntimeException());
             return;
         }
         ingest.ingest(IngestMetrics.Transport.GRPC, caller == null ? ApiToken.ANONYMOUS_ADMIN : caller, experimentId,
-                () -> request, reservation).subscribe().with(
+                request::requireValid, reservation).subscribe().with(
                 result -> {
                     ExportTraceServiceResponse.Builder b = ExportTraceServiceResponse.newBuilder();
                     if (result.rejectedSpans() > 0) {

@@ -1,6 +1,10 @@
 package io.tracebridge.ingest;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -22,10 +26,19 @@ import java.util.Set;
 /**
  * OTLP/JSON (OTLP specification, "JSON Protobuf Encoding"). It is proto3 JSON except that trace
  * and span IDs are hex strings, not base64: protobuf's own parser would read them as base64 and
- * silently produce wrong bytes, so IDs are converted before parsing.
+ * silently produce wrong bytes, so IDs are converted before parsing. Numbers are checked before
+ * parsing too ({@link OtlpJsonNumbers}): protobuf's parser is not safe on hostile numbers.
  */
 public final class OtlpJson {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /**
+     * Longest number token Jackson reads (its default is 1,000 characters). No OTLP number needs
+     * more than 20 digits for an integer or about 25 characters for a double; 100 leaves room for
+     * doubles written with every digit, and keeps Jackson's own BigInteger parsing trivial.
+     */
+    static final int MAX_NUMBER_TOKEN_CHARS = 100;
+    private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNumberLength(MAX_NUMBER_TOKEN_CHARS).build())
+            .build());
     private static final Set<String> ID_FIELDS = Set.of(
             "traceId", "trace_id", "spanId", "span_id", "parentSpanId", "parent_span_id");
     private static final JsonFormat.Parser PARSER = JsonFormat.parser().ignoringUnknownFields();
@@ -42,17 +55,12 @@ public final class OtlpJson {
 
     /** Parses from a stream (a decompressing one), so the body need not exist as one array. */
     public static ExportTraceServiceRequest parse(java.io.InputStream body) {
-        JsonNode root;
-        try {
-            root = MAPPER.readTree(body);
-        } catch (IOException e) {
-            throw new OtlpException(OtlpException.Kind.BAD_REQUEST, "Invalid OTLP JSON body: "
-                    + firstLine(e.getMessage()));
-        }
+        JsonNode root = readTree(body);
         if (root == null || !root.isObject()) {
             throw new OtlpException(OtlpException.Kind.BAD_REQUEST, "Invalid OTLP JSON body: expected a JSON object");
         }
         hexIdsToBase64(root, 0);
+        OtlpJsonNumbers.check(root, ExportTraceServiceRequest.getDescriptor());
         ExportTraceServiceRequest.Builder b = ExportTraceServiceRequest.newBuilder();
         try {
             PARSER.merge(MAPPER.writeValueAsString(root), b);
@@ -61,6 +69,22 @@ public final class OtlpJson {
                     + firstLine(e.getMessage()));
         }
         return b.build();
+    }
+
+    private static JsonNode readTree(java.io.InputStream body) {
+        try (JsonParser parser = MAPPER.createParser(body)) {
+            try {
+                return MAPPER.readTree(parser);
+            } catch (StreamConstraintsException e) {
+                // Jackson names no field; the parser knows where it stopped.
+                String field = parser.getParsingContext() == null ? null : parser.getParsingContext().getCurrentName();
+                throw new OtlpException(OtlpException.Kind.BAD_REQUEST, "Invalid OTLP JSON body: "
+                        + (field == null ? "a value" : field) + " exceeds a size limit: " + firstLine(e.getOriginalMessage()));
+            }
+        } catch (IOException e) {
+            throw new OtlpException(OtlpException.Kind.BAD_REQUEST, "Invalid OTLP JSON body: "
+                    + firstLine(e.getMessage()));
+        }
     }
 
     public static String print(MessageOrBuilder message) {

@@ -39,6 +39,21 @@ public final class AttributeLimiter {
         return new Limited(b.build(), count[0]);
     }
 
+    /**
+     * The first {@code maxChars} characters of {@code s} (one fewer rather than half a surrogate
+     * pair) followed by the marker naming how many were removed; {@code s} if it is not longer.
+     */
+    public static String truncate(String s, int maxChars) {
+        if (s.length() <= maxChars) {
+            return s;
+        }
+        int keep = maxChars;
+        if (keep > 0 && Character.isHighSurrogate(s.charAt(keep - 1))) {
+            keep--;
+        }
+        return s.substring(0, keep) + MARKER_PREFIX + (s.length() - keep) + " characters]";
+    }
+
     private boolean anyTooLong(Span span) {
         for (KeyValue kv : span.getAttributesList()) {
             if (tooLong(kv.getValue())) {
@@ -92,14 +107,7 @@ public final class AttributeLimiter {
                     return v;
                 }
                 count[0]++;
-                int keep = maxChars;
-                // Do not split a surrogate pair.
-                if (Character.isHighSurrogate(s.charAt(keep - 1))) {
-                    keep--;
-                }
-                return AnyValue.newBuilder()
-                        .setStringValue(s.substring(0, keep) + MARKER_PREFIX + (s.length() - keep) + " characters]")
-                        .build();
+                return AnyValue.newBuilder().setStringValue(truncate(s, maxChars)).build();
             }
             case ARRAY_VALUE: {
                 var arr = v.getArrayValue().toBuilder().clearValues();

@@ -34,23 +34,30 @@ public final class TraceAssembler {
     private final ResourceTagConvention resourceTags = new ResourceTagConvention();
     private final int maxSpans;
     private final AttributeLimiter attributeLimiter;
+    private final SpanLimiter spanLimiter;
 
     public TraceAssembler() {
         this(DEFAULT_MAX_SPANS, DEFAULT_MAX_ATTRIBUTE_CHARS);
     }
 
     public TraceAssembler(int maxSpans, int maxAttributeChars) {
+        this(maxSpans, maxAttributeChars, SpanLimiter.Limits.DEFAULT);
+    }
+
+    public TraceAssembler(int maxSpans, int maxAttributeChars, SpanLimiter.Limits spanLimits) {
         this.conventions = Conventions.SPAN_CONVENTIONS;
         this.maxSpans = maxSpans;
         this.attributeLimiter = new AttributeLimiter(maxAttributeChars);
+        this.spanLimiter = new SpanLimiter(spanLimits);
     }
 
     /**
      * Drafts sorted by trace ID (the store locks trace rows in this order), how many spans were
-     * accepted and rejected (by reason), and how many attribute values were truncated.
+     * accepted and rejected (by reason), how many attribute values and names were truncated, and
+     * how many attributes and events the span limits dropped.
      */
     public record Result(List<TraceDraft> drafts, int spanCount, Map<Rejection, Integer> rejected,
-                         int truncatedValues) {
+                         int truncatedValues, int truncatedNames, int droppedAttributes, int droppedEvents) {
         public int rejectedCount() {
             int n = 0;
             for (int c : rejected.values()) {
@@ -67,6 +74,9 @@ public final class TraceAssembler {
         int order = 0;
         int accepted = 0;
         int truncated = 0;
+        int names = 0;
+        int droppedAttributes = 0;
+        int droppedEvents = 0;
         for (ResourceSpans rs : request.getResourceSpansList()) {
             List<KeyValue> resource = rs.getResource().getAttributesList();
             for (ScopeSpans ss : rs.getScopeSpansList()) {
@@ -76,7 +86,11 @@ public final class TraceAssembler {
                         rejected.merge(problem, 1, Integer::sum);
                         continue;
                     }
-                    AttributeLimiter.Limited limited = attributeLimiter.limit(incoming);
+                    SpanLimiter.Limited shaped = spanLimiter.limit(incoming);
+                    names += shaped.truncatedNames();
+                    droppedAttributes += shaped.droppedAttributes();
+                    droppedEvents += shaped.droppedEvents();
+                    AttributeLimiter.Limited limited = attributeLimiter.limit(shaped.span());
                     truncated += limited.truncatedValues();
                     Span span = limited.span();
                     byte[] otelTraceId = span.getTraceId().toByteArray();
@@ -95,7 +109,8 @@ public final class TraceAssembler {
                 }
             }
         }
-        return new Result(new ArrayList<>(drafts.values()), accepted, rejected, truncated);
+        return new Result(new ArrayList<>(drafts.values()), accepted, rejected, truncated, names,
+                droppedAttributes, droppedEvents);
     }
 
     /** Null when the span can be stored; otherwise why not. */

@@ -15,6 +15,8 @@ import java.util.Locale;
  *   <li>{@code tracebridge_ingest_spans_stored_total{transport}}: spans committed;</li>
  *   <li>{@code tracebridge_ingest_spans_rejected_total{transport,reason}}: spans not stored;</li>
  *   <li>{@code tracebridge_ingest_attribute_values_truncated_total{transport}};</li>
+ *   <li>{@code tracebridge_ingest_span_limits_total{transport,what}}: what the span limits cut
+ *   ({@code name_truncated}) or dropped ({@code attribute_dropped}, {@code event_dropped});</li>
  *   <li>{@code tracebridge_ingest_requests_seconds{transport,outcome}}: request latency and count.</li>
  * </ul>
  */
@@ -46,6 +48,14 @@ public class IngestMetrics {
     public void truncated(Transport t, int values) {
         if (values > 0) {
             counter("tracebridge.ingest.attribute.values.truncated", t).increment(values);
+        }
+    }
+
+    /** Names cut or attributes and events dropped by the span limits; {@code what} names which. */
+    public void limited(Transport t, String what, int n) {
+        if (n > 0) {
+            Counter.builder("tracebridge.ingest.span.limits").tag("transport", name(t)).tag("what", what)
+                    .register(registry).increment(n);
         }
     }
 

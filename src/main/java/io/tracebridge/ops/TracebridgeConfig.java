@@ -96,6 +96,34 @@ public interface TracebridgeConfig {
         int maxAttributeValueChars();
 
         /**
+         * Longest span or event name kept, in characters; longer names are cut with the marker of
+         * cut attribute values. 1,024 holds any real operation name (MLflow's UI shows far less)
+         * and keeps the indexed name column small.
+         */
+        @WithDefault("1024")
+        int maxSpanNameChars();
+
+        /**
+         * Longest attribute key kept, in characters; an attribute with a longer key is dropped and
+         * counted in dropped_attributes_count. 1,024 leaves room for MLflow keys such as
+         * {@code mlflow.traceMetadata.<key>} with a 250-character metadata key.
+         */
+        @WithDefault("1024")
+        int maxAttributeKeyChars();
+
+        /**
+         * Attributes kept per span (and per event and link); the rest are dropped and counted in
+         * dropped_attributes_count. 8 times the OTel SDK's default of 128, so a span an SDK sent
+         * within its own limits is never cut, while one span cannot become a huge row.
+         */
+        @WithDefault("1024")
+        int maxAttributesPerSpan();
+
+        /** Events kept per span (8 times the OTel SDK's 128); the rest are counted in dropped_events_count. */
+        @WithDefault("1024")
+        int maxEventsPerSpan();
+
+        /**
          * Spans one trace may hold; spans of a trace that already has this many are rejected
          * (partial success, reason {@code trace_too_large}).
          */

@@ -2,6 +2,7 @@ package io.tracebridge.fuzz;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import org.junit.jupiter.api.Timeout;
 import io.tracebridge.model.MlflowException;
 import io.tracebridge.search.TraceSearch;
 
@@ -15,6 +16,7 @@ import java.util.List;
  */
 class FilterCompilerFuzzTest {
 
+    @Timeout(value = FuzzLimits.INPUT_TIMEOUT_SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     @FuzzTest(maxDuration = "30s")
     void compile(FuzzedDataProvider data) {
         String orderBy = data.consumeString(60);

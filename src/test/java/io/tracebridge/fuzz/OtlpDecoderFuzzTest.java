@@ -1,6 +1,7 @@
 package io.tracebridge.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import org.junit.jupiter.api.Timeout;
 import io.tracebridge.ingest.OtlpDecoder;
 import io.tracebridge.ingest.OtlpEncoding;
 import io.tracebridge.ingest.OtlpException;
@@ -31,6 +32,7 @@ class OtlpDecoderFuzzTest {
      * Content-Encoding header, bit 4 whether the test compresses the body to match it (so the
      * fuzzer also reaches the decoders behind a valid gzip/deflate stream).
      */
+    @Timeout(value = FuzzLimits.INPUT_TIMEOUT_SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     @FuzzTest(maxDuration = "30s")
     void decodeAndMap(byte[] input) throws IOException {
         if (input.length == 0) {
