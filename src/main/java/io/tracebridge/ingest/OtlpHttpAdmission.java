@@ -4,17 +4,17 @@ import io.quarkus.runtime.configuration.MemorySize;
 import io.quarkus.vertx.http.runtime.filters.Filters;
 import io.tracebridge.ops.IngestMetrics;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * Admits {@code POST /v1/traces} by bytes before its body is read. Vert.x and RESTEasy buffer a
+ * Admits every HTTP request that has a body by bytes before the body is read, whatever its path
+ * (an OTLP export, {@code /v1/traces;x=1}, or a REST call: Vert.x buffers them all alike). Vert.x and RESTEasy buffer a
  * body whole (up to {@code quarkus.http.limits.max-body-size}) before the resource runs, so
  * checking the budget in the resource would be too late: 64 concurrent 16 MiB bodies are 1 GiB
- * of buffers. This filter runs while the request is still paused, after authentication, and
+ * of buffers. This filter runs while the request is still paused and
  * reserves {@link #RECEIVED_COST_PER_BYTE} times the announced {@code Content-Length} (the
  * maximum body size for a chunked body, whose length is not known yet); over the budget the
  * request gets 503 + Retry-After (or 413 if it could never fit) with an OTLP {@code Status} body
@@ -27,7 +27,7 @@ public class OtlpHttpAdmission {
     static final String RESERVATION_KEY = "tracebridge.otlp.reservation";
     /** The body as Vert.x buffers it plus the {@code byte[]} copy the resource receives. */
     static final int RECEIVED_COST_PER_BYTE = 2;
-    /** Runs after {@code HttpAuthFilter} (priority 1000), before the body handler. */
+    /** Before the body handler. */
     static final int PRIORITY = 900;
 
     private final IngestService ingest;
@@ -44,12 +44,13 @@ public class OtlpHttpAdmission {
     }
 
     private void handle(RoutingContext ctx) {
-        String path = ctx.normalizedPath();
-        if (ctx.request().method() != HttpMethod.POST || !(path.equals("/v1/traces") || path.equals("/v1/traces/"))) {
-            ctx.next();
+        long declared = contentLength(ctx.request().getHeader("Content-Length"));
+        String transfer = ctx.request().getHeader("Transfer-Encoding");
+        boolean chunked = transfer != null && transfer.toLowerCase(java.util.Locale.ROOT).contains("chunked");
+        if (declared <= 0 && !chunked) {
+            ctx.next(); // no body
             return;
         }
-        long declared = contentLength(ctx.request().getHeader("Content-Length"));
         if (declared > maxBodyBytes) {
             ctx.next(); // Quarkus answers 413 without reading the body
             return;
@@ -58,7 +59,9 @@ public class OtlpHttpAdmission {
         try {
             reservation.add(RECEIVED_COST_PER_BYTE * (declared >= 0 ? declared : maxBodyBytes));
         } catch (OtlpException refused) {
-            ingest.refused(IngestMetrics.Transport.HTTP, refused);
+            if (ctx.normalizedPath().startsWith("/v1/traces")) {
+                ingest.refused(IngestMetrics.Transport.HTTP, refused);
+            }
             refuse(ctx, refused);
             return;
         }
@@ -80,6 +83,17 @@ public class OtlpHttpAdmission {
     }
 
     private static void refuse(RoutingContext ctx, OtlpException e) {
+        if (!ctx.normalizedPath().startsWith("/v1/traces")) {
+            // The answer's format only: MLflow's error JSON for the REST API.
+            var code = e.kind() == OtlpException.Kind.UNAVAILABLE ? io.tracebridge.model.ErrorCode.TEMPORARILY_UNAVAILABLE
+                    : io.tracebridge.model.ErrorCode.INVALID_PARAMETER_VALUE;
+            var response = ctx.response().setStatusCode(e.kind().httpStatus()).putHeader("Content-Type", "application/json");
+            if (e.kind() == OtlpException.Kind.UNAVAILABLE) {
+                response.putHeader("Retry-After", OtlpHttpResource.RETRY_AFTER_SECONDS);
+            }
+            response.end(io.tracebridge.api.ErrorMapper.json(code, e.getMessage()));
+            return;
+        }
         OtlpEncoding encoding = OtlpEncoding.fromContentType(ctx.request().getHeader("Content-Type"));
         if (encoding == null) {
             encoding = OtlpEncoding.JSON;

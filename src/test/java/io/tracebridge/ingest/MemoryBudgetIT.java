@@ -96,6 +96,10 @@ class MemoryBudgetIT {
         answers.put("deflate-raw", http(deflate(protobuf, true), "application/x-protobuf", "deflate"));
         answers.put("gzip-incompressible", http(gzip(random), "application/x-protobuf", "gzip"));
         answers.put("deflate-incompressible", http(deflate(random, false), "application/x-protobuf", "deflate"));
+        // Admission does not depend on the path's spelling, and REST bodies are buffered too.
+        answers.put("protobuf to /v1/traces;x=1", http(protobuf, "application/x-protobuf", null, "/v1/traces;x=1"));
+        byte[] hugeName = ("{\"name\":\"" + "n".repeat(15 * 1024 * 1024) + "\"}").getBytes(StandardCharsets.UTF_8);
+        answers.put("REST body", http(hugeName, "application/json", null, "/api/2.0/mlflow/experiments/create"));
         System.out.println("answers to " + CONCURRENT + " concurrent requests: " + answers);
 
         assertThat(app.process().isAlive()).as("service alive after the bodies; stderr in target/packaged-app-memory.stderr")
@@ -106,6 +110,8 @@ class MemoryBudgetIT {
         }
         // The budget admitted some and refused others, rather than all or nothing.
         assertThat(answers.get("protobuf")).containsKeys("200", "503+Retry-After");
+        assertThat(answers.get("protobuf to /v1/traces;x=1")).containsKey("503+Retry-After");
+        assertThat(answers.get("REST body")).containsKey("503+Retry-After");
         assertReady();
     }
 
@@ -167,8 +173,12 @@ class MemoryBudgetIT {
     }
 
     private static Map<String, Integer> http(byte[] body, String contentType, String encoding) throws Exception {
+        return http(body, contentType, encoding, "/v1/traces");
+    }
+
+    private static Map<String, Integer> http(byte[] body, String contentType, String encoding, String path) throws Exception {
         return concurrently(() -> {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.httpPort + "/v1/traces"))
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.httpPort + path))
                     .timeout(Duration.ofSeconds(120)).header("Content-Type", contentType)
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body));
             if (encoding != null) {
