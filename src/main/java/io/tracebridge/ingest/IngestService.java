@@ -207,9 +207,11 @@ public class IngestService {
         }
         if (StoreFailures.isDataError(t)) {
             PgException pg = StoreFailures.pgException(t);
-            LOG.warnf("OTLP batch rejected by the database: SQLSTATE %s %s", pg.getSqlState(), pg.getErrorMessage());
+            String state = StoreFailures.sqlState(t);
+            LOG.warnf("OTLP batch rejected by the database: SQLSTATE %s %s", state,
+                    pg != null ? pg.getErrorMessage() : t.getMessage());
             return new OtlpException(OtlpException.Kind.BAD_REQUEST,
-                    "The batch contains data the store cannot accept (SQLSTATE " + pg.getSqlState() + ")");
+                    "The batch contains data the store cannot accept (SQLSTATE " + state + ")");
         }
         if (StoreFailures.isUnavailable(t)) {
             LOG.warnf("OTLP batch not stored, database unavailable; answering retryable: %s", t.toString());
