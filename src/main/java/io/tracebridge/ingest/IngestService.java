@@ -104,6 +104,7 @@ public class IngestService {
                     decodedSpans.set(result.spanCount());
                     metrics.received(transport, result.spanCount() + result.rejectedCount());
                     metrics.truncated(transport, result.truncatedValues());
+                    metrics.replacedText(transport, result.replacedTexts());
                     metrics.limited(transport, "name_truncated", result.truncatedNames());
                     metrics.limited(transport, "attribute_dropped", result.droppedAttributes());
                     metrics.limited(transport, "event_dropped", result.droppedEvents());
@@ -125,6 +126,9 @@ public class IngestService {
                             metrics.rejected(transport, "trace_of_another_experiment", foreign);
                             messages.add(foreign + " span(s) rejected: " + foreignMessage(outcome.foreignTraces().keySet(),
                                     experiment.experimentId()));
+                        }
+                        if (result.replacedTexts() > 0) {
+                            messages.add(replacedMessage(result.replacedTexts()));
                         }
                         int left = overCap + foreign;
                         return new IngestResult(result.spanCount() - left, result.rejectedCount() + left,
@@ -187,6 +191,11 @@ public class IngestService {
         }
         return (traceIds.size() == 1 ? "trace " + named + " belongs" : "traces " + named + " belong")
                 + " to another experiment than " + experimentId + "; a trace's spans must be sent to the experiment that holds it";
+    }
+
+    /** The warning of a request whose text needed U+FFFD; it is stored, not rejected. */
+    static String replacedMessage(int values) {
+        return values + " value(s) contained NUL characters or unpaired surrogates; they were replaced with U+FFFD";
     }
 
     private static String rejectionMessage(Map<Rejection, Integer> rejected) {
