@@ -117,6 +117,12 @@ public class ErrorMapper {
     public Response unexpected(Throwable t) {
         if (StoreFailures.isDataError(t)) {
             LOG.warnf("Request rejected by the database: %s", t.getMessage());
+            String state = StoreFailures.sqlState(t);
+            // 22021 invalid byte sequence (U+0000), 22P05 unsupported Unicode escape (\u0000 in jsonb).
+            if ("22021".equals(state) || "22P05".equals(state)) {
+                return response(ErrorCode.INVALID_PARAMETER_VALUE,
+                        "A value in the request contains text that cannot be stored (a NUL character or invalid Unicode)");
+            }
             return response(ErrorCode.INVALID_PARAMETER_VALUE,
                     "A value in the request is not valid for storage (too long or malformed)");
         }

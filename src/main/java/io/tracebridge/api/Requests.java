@@ -7,9 +7,13 @@ import io.tracebridge.model.ErrorCode;
 import io.tracebridge.model.MlflowException;
 
 import java.io.IOException;
+import io.tracebridge.mapping.Text;
+
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Reading MLflow request messages: JSON bodies with snake_case (or camelCase) names, query
@@ -31,10 +35,49 @@ public final class Requests {
             if (n == null || !n.isObject()) {
                 throw new MlflowException(ErrorCode.MALFORMED_REQUEST, "Request body must be a JSON object");
             }
+            requireStorable(n, "");
             return n;
         } catch (IOException e) {
             throw new MlflowException(ErrorCode.MALFORMED_REQUEST, "Malformed JSON request body");
         }
+    }
+
+    /**
+     * Refuses a body holding text PostgreSQL cannot store (U+0000, or an unpaired UTF-16
+     * surrogate, which JSON can spell as {@code \\ud800}) in any string value or field name, with
+     * 400 INVALID_PARAMETER_VALUE naming the field by its path in the body ({@code tags[0].key}).
+     * Checked once for the whole body, before any field is read, so no field can miss it.
+     */
+    static void requireStorable(JsonNode node, String path) {
+        if (node.isTextual()) {
+            requireStorable(node.textValue(), path.isEmpty() ? "body" : path);
+        } else if (node.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                String problem = Text.problem(e.getKey());
+                if (problem != null) {
+                    throw MlflowException.invalid((path.isEmpty() ? "A field name" : "A key in '" + path + "'")
+                            + " contains " + problem + ", which cannot be stored");
+                }
+                requireStorable(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey());
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                requireStorable(node.get(i), path + "[" + i + "]");
+            }
+        }
+    }
+
+    /**
+     * Refuses a text parameter (query, path, header or body field) holding U+0000 or an unpaired
+     * surrogate: "'name' contains a NUL character (U+0000), which cannot be stored".
+     */
+    public static String requireStorable(String value, String name) {
+        String problem = Text.problem(value);
+        if (problem != null) {
+            throw MlflowException.invalid("'" + name + "' contains " + problem + ", which cannot be stored");
+        }
+        return value;
     }
 
     /** The field under its snake_case name or its camelCase alias; a missing field is JSON null. */

@@ -11,4 +11,12 @@ public record IngestResult(int acceptedSpans, int rejectedSpans, String errorMes
     public IngestResult(int acceptedSpans, int rejectedSpans, String errorMessage) {
         this(acceptedSpans, rejectedSpans, errorMessage, Set.of());
     }
+
+    /**
+     * Whether the OTLP response carries a {@code partial_success}: spans were rejected, or there
+     * is a warning for accepted data (OTLP allows {@code rejected_spans} 0 with a message).
+     */
+    public boolean hasPartialSuccess() {
+        return rejectedSpans > 0 || (errorMessage != null && !errorMessage.isEmpty());
+    }
 }

@@ -104,6 +104,7 @@ public class IngestService {
                     decodedSpans.set(result.spanCount());
                     metrics.received(transport, result.spanCount() + result.rejectedCount());
                     metrics.truncated(transport, result.truncatedValues());
+                    metrics.replacedText(transport, result.replacedTexts());
                     metrics.limited(transport, "name_truncated", result.truncatedNames());
                     metrics.limited(transport, "attribute_dropped", result.droppedAttributes());
                     metrics.limited(transport, "event_dropped", result.droppedEvents());
@@ -125,6 +126,9 @@ public class IngestService {
                             metrics.rejected(transport, "trace_of_another_experiment", foreign);
                             messages.add(foreign + " span(s) rejected: " + foreignMessage(outcome.foreignTraces().keySet(),
                                     experiment.experimentId()));
+                        }
+                        if (result.replacedTexts() > 0) {
+                            messages.add(replacedMessage(result.replacedTexts()));
                         }
                         int left = overCap + foreign;
                         return new IngestResult(result.spanCount() - left, result.rejectedCount() + left,
@@ -189,6 +193,11 @@ public class IngestService {
                 + " to another experiment than " + experimentId + "; a trace's spans must be sent to the experiment that holds it";
     }
 
+    /** The warning of a request whose text needed U+FFFD; it is stored, not rejected. */
+    static String replacedMessage(int values) {
+        return values + " value(s) contained NUL characters or unpaired surrogates; they were replaced with U+FFFD";
+    }
+
     private static String rejectionMessage(Map<Rejection, Integer> rejected) {
         return rejected.entrySet().stream()
                 .map(e -> e.getValue() + " span(s) rejected: " + e.getKey().message())
@@ -207,9 +216,11 @@ public class IngestService {
         }
         if (StoreFailures.isDataError(t)) {
             PgException pg = StoreFailures.pgException(t);
-            LOG.warnf("OTLP batch rejected by the database: SQLSTATE %s %s", pg.getSqlState(), pg.getErrorMessage());
+            String state = StoreFailures.sqlState(t);
+            LOG.warnf("OTLP batch rejected by the database: SQLSTATE %s %s", state,
+                    pg != null ? pg.getErrorMessage() : t.getMessage());
             return new OtlpException(OtlpException.Kind.BAD_REQUEST,
-                    "The batch contains data the store cannot accept (SQLSTATE " + pg.getSqlState() + ")");
+                    "The batch contains data the store cannot accept (SQLSTATE " + state + ")");
         }
         if (StoreFailures.isUnavailable(t)) {
             LOG.warnf("OTLP batch not stored, database unavailable; answering retryable: %s", t.toString());

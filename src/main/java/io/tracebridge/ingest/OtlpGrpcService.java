@@ -69,7 +69,7 @@ public class OtlpGrpcService implements BindableService {
                 request::requireValid, reservation).subscribe().with(
                 result -> {
                     ExportTraceServiceResponse.Builder b = ExportTraceServiceResponse.newBuilder();
-                    if (result.rejectedSpans() > 0) {
+                    if (result.hasPartialSuccess()) {
                         b.setPartialSuccess(ExportTracePartialSuccess.newBuilder()
                                 .setRejectedSpans(result.rejectedSpans())
                                 .setErrorMessage(result.errorMessage()));

@@ -80,7 +80,7 @@ public class OtlpHttpResource {
 
     private static Response success(OtlpEncoding encoding, IngestResult result) {
         ExportTraceServiceResponse.Builder b = ExportTraceServiceResponse.newBuilder();
-        if (result.rejectedSpans() > 0) {
+        if (result.hasPartialSuccess()) {
             b.setPartialSuccess(ExportTracePartialSuccess.newBuilder()
                     .setRejectedSpans(result.rejectedSpans())
                     .setErrorMessage(result.errorMessage()));

@@ -54,10 +54,12 @@ public final class TraceAssembler {
     /**
      * Drafts sorted by trace ID (the store locks trace rows in this order), how many spans were
      * accepted and rejected (by reason), how many attribute values and names were truncated, and
-     * how many attributes and events the span limits dropped.
+     * how many attributes and events the span limits dropped, and how many strings held NUL
+     * characters or unpaired surrogates that were replaced with U+FFFD ({@link SpanText}).
      */
     public record Result(List<TraceDraft> drafts, int spanCount, Map<Rejection, Integer> rejected,
-                         int truncatedValues, int truncatedNames, int droppedAttributes, int droppedEvents) {
+                         int truncatedValues, int truncatedNames, int droppedAttributes, int droppedEvents,
+                         int replacedTexts) {
         public int rejectedCount() {
             int n = 0;
             for (int c : rejected.values()) {
@@ -77,8 +79,13 @@ public final class TraceAssembler {
         int names = 0;
         int droppedAttributes = 0;
         int droppedEvents = 0;
+        int replaced = 0;
         for (ResourceSpans rs : request.getResourceSpansList()) {
-            List<KeyValue> resource = rs.getResource().getAttributesList();
+            // Cleaned once per resource (the same list instance for all its spans), and counted
+            // only when one of its spans is accepted: only then is it stored.
+            SpanText.Cleaned<List<KeyValue>> cleanResource = SpanText.clean(rs.getResource().getAttributesList());
+            List<KeyValue> resource = cleanResource.value();
+            int resourceReplaced = cleanResource.replaced();
             for (ScopeSpans ss : rs.getScopeSpansList()) {
                 for (Span incoming : ss.getSpansList()) {
                     Rejection problem = accepted >= maxSpans ? Rejection.TOO_MANY_SPANS : validate(incoming);
@@ -86,7 +93,10 @@ public final class TraceAssembler {
                         rejected.merge(problem, 1, Integer::sum);
                         continue;
                     }
-                    SpanLimiter.Limited shaped = spanLimiter.limit(incoming);
+                    SpanText.Cleaned<Span> clean = SpanText.clean(incoming);
+                    replaced += clean.replaced() + resourceReplaced;
+                    resourceReplaced = 0;
+                    SpanLimiter.Limited shaped = spanLimiter.limit(clean.value());
                     names += shaped.truncatedNames();
                     droppedAttributes += shaped.droppedAttributes();
                     droppedEvents += shaped.droppedEvents();
@@ -110,7 +120,7 @@ public final class TraceAssembler {
             }
         }
         return new Result(new ArrayList<>(drafts.values()), accepted, rejected, truncated, names,
-                droppedAttributes, droppedEvents);
+                droppedAttributes, droppedEvents, replaced);
     }
 
     /** Null when the span can be stored; otherwise why not. */

@@ -15,6 +15,8 @@ import java.util.Locale;
  *   <li>{@code tracebridge_ingest_spans_stored_total{transport}}: spans committed;</li>
  *   <li>{@code tracebridge_ingest_spans_rejected_total{transport,reason}}: spans not stored;</li>
  *   <li>{@code tracebridge_ingest_attribute_values_truncated_total{transport}};</li>
+ *   <li>{@code tracebridge_ingest_text_values_replaced_total{transport}}: strings whose NUL
+ *   characters or unpaired surrogates were replaced with U+FFFD;</li>
  *   <li>{@code tracebridge_ingest_span_limits_total{transport,what}}: what the span limits cut
  *   ({@code name_truncated}) or dropped ({@code attribute_dropped}, {@code event_dropped});</li>
  *   <li>{@code tracebridge_ingest_requests_seconds{transport,outcome}}: request latency and count.</li>
@@ -48,6 +50,12 @@ public class IngestMetrics {
     public void truncated(Transport t, int values) {
         if (values > 0) {
             counter("tracebridge.ingest.attribute.values.truncated", t).increment(values);
+        }
+    }
+
+    public void replacedText(Transport t, int values) {
+        if (values > 0) {
+            counter("tracebridge.ingest.text.values.replaced", t).increment(values);
         }
     }
 

@@ -64,12 +64,8 @@ public class HibernateExperimentStore implements ExperimentStore {
     }
 
     private static boolean isUniqueViolation(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof io.vertx.pgclient.PgException pg && "23505".equals(pg.getSqlState())) {
-                return true;
-            }
-        }
-        return false;
+        // Hibernate Reactive replaces the PgException by an SQLException with its SQLSTATE.
+        return "23505".equals(StoreFailures.sqlState(t));
     }
 
     @Override

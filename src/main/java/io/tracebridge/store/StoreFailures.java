@@ -6,6 +6,7 @@ import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
 
 import java.io.IOException;
+import java.sql.SQLException;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -57,8 +58,8 @@ public final class StoreFailures {
                     || c instanceof TimeoutException || c instanceof StoreTimeoutException) {
                 return true;
             }
-            if (c instanceof PgException pg && pg.getSqlState() != null) {
-                String s = pg.getSqlState();
+            String s = sqlState(c);
+            if (s != null) {
                 return s.startsWith("08") || s.startsWith("53") || s.startsWith("57P") || s.equals("55000");
             }
             if ((c.getClass() == NoStackTraceThrowable.class || c.getClass() == VertxException.class)
@@ -81,10 +82,31 @@ public final class StoreFailures {
      * integrity): the same request will fail again, so it must not be answered as retryable.
      */
     public static boolean isDataError(Throwable t) {
-        PgException pg = pgException(t);
-        return pg != null && pg.getSqlState() != null
-                && (pg.getSqlState().startsWith("21") || pg.getSqlState().startsWith("22")
-                || pg.getSqlState().startsWith("23"));
+        String s = sqlState(t);
+        return s != null && (s.startsWith("21") || s.startsWith("22") || s.startsWith("23"));
+    }
+
+    /**
+     * The SQLSTATE of the first database error in the cause chain, or null. Both forms count: the
+     * reactive client's {@link PgException}, and the {@link SQLException} Hibernate Reactive
+     * makes of it (its {@code SqlClientConnection} converts the PgException into a new
+     * SQLException carrying only message and SQLSTATE, wrapped in a Hibernate
+     * {@code JDBCException} such as {@code DataException}, so the PgException is no longer in
+     * the chain).
+     */
+    public static String sqlState(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof PgException pg && pg.getSqlState() != null) {
+                return pg.getSqlState();
+            }
+            if (c instanceof SQLException sql && sql.getSQLState() != null) {
+                return sql.getSQLState();
+            }
+            if (c == c.getCause()) {
+                break;
+            }
+        }
+        return null;
     }
 
     /** The PostgreSQL error in the cause chain, or null. */

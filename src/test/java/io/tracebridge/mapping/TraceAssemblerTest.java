@@ -98,6 +98,39 @@ class TraceAssemblerTest {
         assertThat(d.value(TraceDraft.Field.SESSION)).isNull();
     }
 
+    /**
+     * NUL and unpaired surrogates (high alone, low alone, high at the end) become U+FFFD in the
+     * span, its stored JSON and what the trace derives from it; a valid pair stays. Each string
+     * that needed it counts once; a resource only counts with an accepted span.
+     */
+    @Test
+    void unstorableTextIsReplacedAndCounted() {
+        Span root = span("00000000000000f1", null, "a\u0000b\udc00c",
+                kv("mlflow.traceTag.t\ud800", "v\ud83d\ude00"), kv("mlflow.traceMetadata.m", "end\ud83d"),
+                kv("ok", "\ud83d\ude00"));
+        TraceAssembler.Result result = new TraceAssembler().assemble(request(List.of(kv("service.name", "s\u0000")), root));
+        assertThat(result.replacedTexts()).isEqualTo(4);
+        TraceDraft d = result.drafts().get(0);
+        SpanRecord r = d.spans().iterator().next();
+        assertThat(r.name()).isEqualTo("a\uFFFDb\uFFFDc");
+        assertThat(d.tags()).containsKey("t\uFFFD");
+        assertThat(d.tags().get("t\uFFFD").value()).isEqualTo("v\ud83d\ude00");
+        assertThat(d.metadata().get("m").value()).isEqualTo("end\uFFFD");
+        assertThat(r.content()).contains("a\uFFFDb\uFFFDc").contains("\ud83d\ude00").doesNotContain("\u0000");
+        for (int i = 0; i < r.content().length(); i++) {
+            char c = r.content().charAt(i);
+            if (Character.isHighSurrogate(c)) {
+                assertThat(Character.isLowSurrogate(r.content().charAt(++i))).as("pair at %d", i).isTrue();
+            } else {
+                assertThat(Character.isLowSurrogate(c)).as("lone low surrogate at %d", i).isFalse();
+            }
+        }
+
+        Span badId = Span.newBuilder().setTraceId(ByteString.fromHex(TRACE)).setName("x\u0000").build();
+        assertThat(new TraceAssembler().assemble(request(List.of(kv("service.name", "s\u0000")), badId))
+                .replacedTexts()).isZero();
+    }
+
     static ExportTraceServiceRequest request(List<KeyValue> resource, Span... spans) {
         return ExportTraceServiceRequest.newBuilder().addResourceSpans(ResourceSpans.newBuilder()
                 .setResource(Resource.newBuilder().addAllAttributes(resource))
