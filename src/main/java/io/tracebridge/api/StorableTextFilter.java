@@ -11,17 +11,15 @@ import java.util.Map;
  * The REST API's text parameters outside the body (query and path parameters, and the
  * {@code X-User-ID} header that feedback stores as its source) follow the body's rule
  * ({@link Requests#requireStorable(String, String)}): a value holding U+0000 or an unpaired
- * surrogate is refused with 400 INVALID_PARAMETER_VALUE naming the parameter, before any
- * resource method runs. OTLP ({@code /v1/traces}) is not under {@code /api/} and has its own rule.
+ * surrogate is refused with 400 INVALID_PARAMETER_VALUE naming the parameter, before the
+ * matched resource method runs, whatever the resource (OTLP's body has its own rule, the
+ * replacement described in docs/reliability.md).
  */
 public class StorableTextFilter {
     static final String USER_HEADER = "X-User-ID";
 
     @ServerRequestFilter
     public void check(ContainerRequestContext request) {
-        if (!request.getUriInfo().getPath().startsWith("/api/")) {
-            return;
-        }
         check(request.getUriInfo().getQueryParameters());
         check(request.getUriInfo().getPathParameters());
         String user = request.getHeaderString(USER_HEADER);
