@@ -155,6 +155,25 @@ class AuthTest {
             }
         }
         assertThat(open).as("routes answering without a token").isSubsetOf(OPEN);
+        // Every other spelling of a closed path, and open paths used as a way into closed ones.
+        List<String> tricks = new ArrayList<>(List.of("/q/health/../metrics", "/q/health/..;/metrics",
+                "/q/health/%2e%2e/metrics", "/q/health/%2E%2E/metrics", "/q/health/..%2fmetrics", "/q/health;/../metrics",
+                "/version/../q/metrics", "/version;/../q/metrics", "/ui/../q/openapi", "/ui/..%2f..%2fq/metrics",
+                "/ui/%2e%2e/q/metrics", "/health/../api/2.0/mlflow/experiments/search", "//q/metrics", "/q//metrics",
+                "/Q/METRICS", "/q/Metrics", "/q/metrics;x=1", "/q/openapi;", "/ui/../api/2.0/mlflow/experiments/get?experiment_id=0"));
+        for (String route : paths) {
+            String path = route.split(" ", 2)[1].replace("{version}", "3.0").replaceAll("\\{[^}]+}", "x").replaceAll("\\*$", "");
+            if (!OPEN.contains(path)) {
+                tricks.addAll(variants(path));
+            }
+        }
+        for (String path : tricks) {
+            for (String method : List.of("GET", "POST")) {
+                int status = given().urlEncodingEnabled(false).body("{}").contentType("application/json")
+                        .request(method, path).then().extract().statusCode();
+                assertThat(status).as("%s %s without a token", method, path).isIn(400, 401, 404, 405);
+            }
+        }
         assertThat(open).contains("/version", "/q/health/ready");
         for (String p : OPEN) {
             given().get(p).then().statusCode(200);
