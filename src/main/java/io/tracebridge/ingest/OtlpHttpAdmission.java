@@ -27,6 +27,13 @@ public class OtlpHttpAdmission {
     static final String RESERVATION_KEY = "tracebridge.otlp.reservation";
     /** The body as Vert.x buffers it plus the {@code byte[]} copy the resource receives. */
     static final int RECEIVED_COST_PER_BYTE = 2;
+    /**
+     * A REST body is read whole into a {@code String} and then into a Jackson tree (a 15 MiB JSON
+     * string value is held as the buffer, the body text, the parser's text buffer and the tree's
+     * node at once): charged up front, as the REST resources do no charging of their own.
+     * {@code MemoryBudgetIT} died of OutOfMemoryError at 2 per byte with six 15 MiB REST bodies.
+     */
+    static final int REST_COST_PER_BYTE = 8;
     /** Before the body handler. */
     static final int PRIORITY = 900;
 
@@ -57,9 +64,11 @@ public class OtlpHttpAdmission {
         }
         ByteBudget.Reservation reservation = ingest.budget().open();
         try {
-            reservation.add(RECEIVED_COST_PER_BYTE * (declared >= 0 ? declared : maxBodyBytes));
+            // The path only picks the estimate; every body is admitted.
+            int cost = isOtlp(ctx) ? RECEIVED_COST_PER_BYTE : REST_COST_PER_BYTE;
+            reservation.add(cost * (declared >= 0 ? declared : maxBodyBytes));
         } catch (OtlpException refused) {
-            if (ctx.normalizedPath().startsWith("/v1/traces")) {
+            if (isOtlp(ctx)) {
                 ingest.refused(IngestMetrics.Transport.HTTP, refused);
             }
             refuse(ctx, refused);
@@ -68,6 +77,10 @@ public class OtlpHttpAdmission {
         ctx.put(RESERVATION_KEY, reservation);
         ctx.addEndHandler(done -> reservation.close());
         ctx.next();
+    }
+
+    private static boolean isOtlp(RoutingContext ctx) {
+        return ctx.normalizedPath().startsWith("/v1/traces");
     }
 
     /** The announced length, -1 when absent (chunked) or not a number (Vert.x rejects that itself). */
@@ -83,7 +96,7 @@ public class OtlpHttpAdmission {
     }
 
     private static void refuse(RoutingContext ctx, OtlpException e) {
-        if (!ctx.normalizedPath().startsWith("/v1/traces")) {
+        if (!isOtlp(ctx)) {
             // The answer's format only: MLflow's error JSON for the REST API.
             var code = e.kind() == OtlpException.Kind.UNAVAILABLE ? io.tracebridge.model.ErrorCode.TEMPORARILY_UNAVAILABLE
                     : io.tracebridge.model.ErrorCode.INVALID_PARAMETER_VALUE;
