@@ -27,7 +27,9 @@ import java.util.function.Supplier;
  *       refused message is never parsed;</li>
  *   <li>a compressed message arrives as grpc-java's inflating stream, which decompresses lazily
  *       while protobuf reads it: a {@link BudgetedInputStream} charges the reservation ahead of
- *       the inflated bytes in 1 MiB steps and stops at the inbound message size.</li>
+ *       the inflated bytes in 1 MiB steps and stops at the inbound message size; once parsed,
+ *       the reservation shrinks to the message's cost, so a small compressed batch does not keep
+ *       a whole step for the rest of its request.</li>
  * </ul>
  * The marshaller never throws (grpc-java would answer {@code UNKNOWN "Application error
  * processing RPC"} and log a stack trace): a malformed message becomes {@code INVALID_ARGUMENT},
@@ -167,9 +169,15 @@ final class GrpcExportRequest {
             try {
                 CodedInputStream coded = CodedInputStream.newInstance(in, 64 * 1024);
                 coded.setSizeLimit(Integer.MAX_VALUE);
-                return ExportTraceServiceRequest.parseFrom(coded);
+                ExportTraceServiceRequest request = ExportTraceServiceRequest.parseFrom(coded);
+                // Charged ahead in steps: keep what the message costs, not the whole last step.
+                reservation.shrinkTo(costPerByte * in.count());
+                return request;
             } catch (IOException | RuntimeException e) {
                 // Protobuf wraps what the stream throws; answer with the stream's own failure.
+                if (in.failure() == null) {
+                    in.drainToLimit(); // over the limit is RESOURCE_EXHAUSTED even when undecodable early
+                }
                 Exception cause = in.failure() != null ? in.failure() : e;
                 if (cause instanceof OtlpException o) {
                     throw o;
