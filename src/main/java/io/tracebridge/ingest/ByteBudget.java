@@ -88,6 +88,18 @@ public final class ByteBudget {
             held += bytes;
         }
 
+        /**
+         * Gives back what this reservation holds beyond {@code bytes}, once the request's cost is
+         * known to be less than was charged ahead (a small compressed message charged a whole step).
+         */
+        public synchronized void shrinkTo(long bytes) {
+            if (!closed && held > bytes) {
+                long excess = held - Math.max(0, bytes);
+                used.addAndGet(-excess);
+                held -= excess;
+            }
+        }
+
         public synchronized long held() {
             return held;
         }
