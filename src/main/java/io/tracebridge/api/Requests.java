@@ -20,7 +20,12 @@ import java.util.Map;
  * parameters for GET, and MLflow-worded errors for missing or malformed values.
  */
 public final class Requests {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Deepest nesting a REST body may have (Jackson's own default is 1,000). */
+    static final int MAX_DEPTH = 64;
+    private static final ObjectMapper MAPPER = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+            .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                    .maxNestingDepth(MAX_DEPTH).maxNumberLength(100).build())
+            .build());
 
     private Requests() {
     }
@@ -49,23 +54,61 @@ public final class Requests {
      * Checked once for the whole body, before any field is read, so no field can miss it.
      */
     static void requireStorable(JsonNode node, String path) {
+        java.util.ArrayDeque<Object> at = new java.util.ArrayDeque<>();
+        if (!path.isEmpty()) {
+            at.addLast(path);
+        }
+        requireStorable(node, at);
+    }
+
+    /**
+     * The walk keeps the path as a stack of keys and indexes and spells it only for the error: a
+     * path string per level would cost memory growing with the square of the depth.
+     */
+    private static void requireStorable(JsonNode node, java.util.ArrayDeque<Object> at) {
+        if (at.size() > MAX_DEPTH) {
+            throw MlflowException.invalid("The request body is nested deeper than " + MAX_DEPTH + " levels");
+        }
         if (node.isTextual()) {
-            requireStorable(node.textValue(), path.isEmpty() ? "body" : path);
+            String problem = Text.problem(node.textValue());
+            if (problem != null) {
+                throw MlflowException.invalid("'" + (at.isEmpty() ? "body" : spell(at)) + "' contains " + problem
+                        + ", which cannot be stored");
+            }
         } else if (node.isObject()) {
             for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 String problem = Text.problem(e.getKey());
                 if (problem != null) {
-                    throw MlflowException.invalid((path.isEmpty() ? "A field name" : "A key in '" + path + "'")
+                    throw MlflowException.invalid((at.isEmpty() ? "A field name" : "A key in '" + spell(at) + "'")
                             + " contains " + problem + ", which cannot be stored");
                 }
-                requireStorable(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey());
+                at.addLast(e.getKey());
+                requireStorable(e.getValue(), at);
+                at.removeLast();
             }
         } else if (node.isArray()) {
             for (int i = 0; i < node.size(); i++) {
-                requireStorable(node.get(i), path + "[" + i + "]");
+                at.addLast(i);
+                requireStorable(node.get(i), at);
+                at.removeLast();
             }
         }
+    }
+
+    private static String spell(java.util.ArrayDeque<Object> at) {
+        StringBuilder b = new StringBuilder();
+        for (Object part : at) {
+            if (part instanceof Integer i) {
+                b.append('[').append(i).append(']');
+            } else {
+                if (b.length() > 0) {
+                    b.append('.');
+                }
+                b.append(part);
+            }
+        }
+        return b.toString();
     }
 
     /**

@@ -95,7 +95,7 @@ public class IngestService {
                     : "Tracebridge is processing its maximum of concurrent OTLP requests; retry later"));
         }
         AtomicInteger decodedSpans = new AtomicInteger();
-        return experiments.resolve(experimentHeader)
+        Uni<IngestResult> work = experiments.resolve(experimentHeader)
                 // PERMISSION_DENIED, mapped to HTTP 403 / gRPC PERMISSION_DENIED by classify().
                 .invoke(experiment -> caller.requireExperiment(Long.parseLong(experiment.experimentId())))
                 .emitOn(Infrastructure.getDefaultWorkerPool())
@@ -151,6 +151,11 @@ public class IngestService {
                         metrics.request(transport, outcome, start);
                     }
                 });
+        // The work runs to its end even when the caller cancels (a client that disconnected):
+        // the in-flight slot and the byte budget are given back when the decoding, mapping and
+        // writing have really finished, not while a worker thread still holds the batch.
+        java.util.concurrent.CompletableFuture<IngestResult> done = work.subscribeAsCompletionStage();
+        return Uni.createFrom().completionStage(done);
     }
 
     /** The bytes OTLP requests in flight may hold (both transports share it). */

@@ -83,6 +83,14 @@ public class OtlpGrpcService implements BindableService {
         String experimentId = ExperimentHeaderInterceptor.EXPERIMENT_ID.get();
         ApiToken caller = GrpcAuthInterceptor.CALLER.get();
         ByteBudget.Reservation reservation = request.claim();
+        if (caller == null) {
+            // GrpcAuthInterceptor puts a caller into every call's context; without one, refuse.
+            if (reservation != null) {
+                reservation.close();
+            }
+            response.onError(Status.UNAUTHENTICATED.withDescription("No authenticated caller").asRuntimeException());
+            return;
+        }
         if (reservation == null) {
             response.onError(Status.UNAVAILABLE.withDescription("The request was abandoned; retry").asRuntimeException());
             return;
@@ -93,7 +101,7 @@ public class OtlpGrpcService implements BindableService {
             response.onError(status(ingest.refused(IngestMetrics.Transport.GRPC, failure)).asRuntimeException());
             return;
         }
-        ingest.ingest(IngestMetrics.Transport.GRPC, caller == null ? ApiToken.ANONYMOUS_ADMIN : caller, experimentId,
+        ingest.ingest(IngestMetrics.Transport.GRPC, caller, experimentId,
                 request::requireValid, reservation).subscribe().with(
                 result -> {
                     ExportTraceServiceResponse.Builder b = ExportTraceServiceResponse.newBuilder();

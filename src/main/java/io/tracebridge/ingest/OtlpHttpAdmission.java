@@ -25,6 +25,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class OtlpHttpAdmission {
     /** Routing-context key of the request's {@link ByteBudget.Reservation}. */
     static final String RESERVATION_KEY = "tracebridge.otlp.reservation";
+    /** Set by the OTLP resource when its ingest takes the reservation over. */
+    static final String CLAIMED_KEY = "tracebridge.otlp.reservation.claimed";
     /** The body as Vert.x buffers it plus the {@code byte[]} copy the resource receives. */
     static final int RECEIVED_COST_PER_BYTE = 2;
     /**
@@ -34,8 +36,8 @@ public class OtlpHttpAdmission {
      * {@code MemoryBudgetIT} died of OutOfMemoryError at 2 per byte with six 15 MiB REST bodies.
      */
     static final int REST_COST_PER_BYTE = 8;
-    /** Before the body handler. */
-    static final int PRIORITY = 900;
+    /** After authentication (Quarkus Security: 200) and the path permissions (100), before the body handler. */
+    static final int PRIORITY = 50;
 
     private final IngestService ingest;
     private final long maxBodyBytes;
@@ -54,6 +56,11 @@ public class OtlpHttpAdmission {
         long declared = contentLength(ctx.request().getHeader("Content-Length"));
         String transfer = ctx.request().getHeader("Transfer-Encoding");
         boolean chunked = transfer != null && transfer.toLowerCase(java.util.Locale.ROOT).contains("chunked");
+        // HTTP/2 (only over TLS: NoCleartextHttp2) has no chunked encoding and may omit the length.
+        boolean unannounced = ctx.request().version() == io.vertx.core.http.HttpVersion.HTTP_2 && declared < 0
+                && ctx.request().method() != io.vertx.core.http.HttpMethod.GET
+                && ctx.request().method() != io.vertx.core.http.HttpMethod.HEAD;
+        chunked |= unannounced;
         if (declared <= 0 && !chunked) {
             ctx.next(); // no body
             return;
@@ -75,7 +82,11 @@ public class OtlpHttpAdmission {
             return;
         }
         ctx.put(RESERVATION_KEY, reservation);
-        ctx.addEndHandler(done -> reservation.close());
+        ctx.addEndHandler(done -> {
+            if (ctx.get(CLAIMED_KEY) == null) {
+                reservation.close();
+            }
+        });
         ctx.next();
     }
 

@@ -63,7 +63,13 @@ public class OtlpHttpResource {
                     OtlpException.Kind.UNSUPPORTED_MEDIA_TYPE, "Unsupported Content-Type: " + contentType
                     + ". Expected application/x-protobuf or application/json")));
         }
-        return ingest.ingest(IngestMetrics.Transport.HTTP, access.caller(), experimentId,
+        var caller = access.caller();
+        if (reservation != null) {
+            // From here the ingest owns the reservation and closes it when its work has ended,
+            // not when the client goes away (OtlpHttpAdmission's end handler leaves it alone).
+            routing.put(OtlpHttpAdmission.CLAIMED_KEY, Boolean.TRUE);
+        }
+        return ingest.ingest(IngestMetrics.Transport.HTTP, caller, experimentId,
                         () -> decoder.decode(body == null ? new byte[0] : body, encoding, contentEncoding, reservation),
                         reservation)
                 .map(result -> success(encoding, result))

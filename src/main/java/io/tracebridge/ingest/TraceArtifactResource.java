@@ -62,11 +62,20 @@ public class TraceArtifactResource {
             return Uni.createFrom().item(ErrorMapper.response(ErrorCode.NOT_IMPLEMENTED,
                     "Tracebridge stores no artifacts other than a trace's traces.json"));
         }
-        String experimentId = m.group(1);
+        long experiment;
+        try {
+            experiment = Long.parseLong(m.group(1));
+        } catch (NumberFormatException e) {
+            return Uni.createFrom().item(ErrorMapper.response(ErrorCode.INVALID_PARAMETER_VALUE,
+                    "'" + m.group(1) + "' is not an experiment ID"));
+        }
+        String experimentId = Long.toString(experiment);
         String traceId = m.group(2);
         ApiToken caller = access.caller();
+        // Before anything is looked up: a token limited to other experiments learns nothing.
+        caller.requireExperiment(experiment);
         return traces.experimentOf(traceId).chain(holder -> {
-            if (holder != null && !String.valueOf(holder).equals(experimentId)) {
+            if (holder != null && holder != experiment) {
                 return Uni.createFrom().item(foreign(traceId, experimentId));
             }
             return traces.getSpans(List.of(traceId)).chain(existing -> upload(existing, caller, experimentId, traceId, body));

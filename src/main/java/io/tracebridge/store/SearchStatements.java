@@ -15,7 +15,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -53,44 +54,56 @@ public class SearchStatements {
                 .onFailure(SearchStatements::wasCancelled).transform(t -> timedOut());
     }
 
+    private static final int WAITING = 0;
+    private static final int RUNNING = 1;
+    private static final int FINISHED = 2;
+    private static final int CANCELLED = 3;
+
     /**
      * The statement on a connection of its own, cancelled in PostgreSQL when the subscriber
      * cancels. Written with an emitter because a cancellation does not reach into the Vert.x
-     * future that {@code Pool.withConnection} wraps; a connection that arrives after the caller
-     * gave up goes straight back to the pool.
+     * future that {@code Pool.withConnection} wraps. One state decides between the statement
+     * finishing and the caller giving up: a connection that arrives after the caller gave up goes
+     * straight back to the pool, and a connection whose statement was cancelled goes back only
+     * once the cancel request is done, so a late cancel can never hit the next user's statement.
      */
     private Uni<RowSet<Row>> running(String sql, Tuple params) {
         return Uni.createFrom().emitter(em -> {
+            AtomicInteger state = new AtomicInteger(WAITING);
             AtomicReference<SqlConnection> held = new AtomicReference<>();
-            AtomicBoolean finished = new AtomicBoolean();
-            AtomicBoolean gaveUp = new AtomicBoolean();
+            CompletableFuture<Void> cancelDone = new CompletableFuture<>();
             em.onTermination(() -> {
-                if (!finished.get()) {
-                    gaveUp.set(true);
-                    SqlConnection conn = held.get();
-                    if (conn != null) {
-                        cancel(conn).subscribe().with(v -> { }, t -> { });
-                    }
+                if (state.compareAndSet(RUNNING, CANCELLED)) {
+                    cancel(held.get()).subscribe().with(v -> cancelDone.complete(null), t -> cancelDone.complete(null));
+                } else {
+                    state.compareAndSet(WAITING, CANCELLED);
                 }
             });
             pool.getConnection().subscribe().with(conn -> {
                 held.set(conn);
-                if (gaveUp.get()) {
+                if (!state.compareAndSet(WAITING, RUNNING)) {
                     conn.closeAndForget();
                     return;
                 }
-                conn.preparedQuery(sql).execute(params).eventually(conn::close).subscribe().with(rows -> {
-                    finished.set(true);
-                    em.complete(rows);
-                }, failure -> {
-                    finished.set(true);
-                    em.fail(failure);
-                });
+                conn.preparedQuery(sql).execute(params).subscribe().with(
+                        rows -> finish(state, conn, cancelDone, () -> em.complete(rows)),
+                        failure -> finish(state, conn, cancelDone, () -> em.fail(failure)));
             }, failure -> {
-                finished.set(true);
-                em.fail(failure);
+                if (state.compareAndSet(WAITING, FINISHED)) {
+                    em.fail(failure);
+                }
             });
         });
+    }
+
+    private static void finish(AtomicInteger state, SqlConnection conn, CompletableFuture<Void> cancelDone, Runnable answer) {
+        if (state.compareAndSet(RUNNING, FINISHED)) {
+            conn.closeAndForget();
+            answer.run();
+        } else {
+            // Cancelled: the caller has gone; the connection waits for the cancel request to end.
+            cancelDone.whenComplete((v, t) -> conn.closeAndForget());
+        }
     }
 
     private static Uni<Void> cancel(SqlConnection conn) {

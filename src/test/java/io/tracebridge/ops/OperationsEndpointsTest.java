@@ -54,6 +54,31 @@ class OperationsEndpointsTest {
         }
     }
 
+    /**
+     * No HTTP/2 in cleartext on the HTTP port: an HTTP/2 body need not announce its length, so it
+     * could pass the byte budget's admission. A client asking for h2c gets HTTP/1.1.
+     */
+    @Test
+    void noCleartextHttp2() throws Exception {
+        var client = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_2).build();
+        var r = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                "http://localhost:" + io.restassured.RestAssured.port + "/version")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.version()).isEqualTo(java.net.http.HttpClient.Version.HTTP_1_1);
+    }
+
+    /** A deeply nested REST body is refused at parse time, before any walk over it. */
+    @Test
+    void deeplyNestedRestBodiesAreRefused() {
+        String body = "{\"k\":".repeat(500) + "1" + "}".repeat(500);
+        given().contentType("application/json").body(body).post("/api/2.0/mlflow/experiments/create").then()
+                .statusCode(400).body("error_code", equalTo("MALFORMED_REQUEST"));
+        String deep = "{\"name\":\"x\",\"tags\":[" + "[".repeat(100) + "]".repeat(100) + "]}";
+        given().contentType("application/json").body(deep).post("/api/2.0/mlflow/experiments/create").then()
+                .statusCode(400);
+    }
+
     @Test
     void ingestAndSearchMetrics() {
         io.tracebridge.support.Traces.send("0", "metrics", null);
