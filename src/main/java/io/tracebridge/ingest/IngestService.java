@@ -5,6 +5,7 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.tracebridge.mapping.Rejection;
 import io.tracebridge.mapping.SpanLimiter;
+import io.tracebridge.mapping.ResourceTagConvention;
 import io.tracebridge.mapping.TraceAssembler;
 import io.tracebridge.model.ErrorCode;
 import io.tracebridge.model.MlflowException;
@@ -108,6 +109,7 @@ public class IngestService {
                     metrics.limited(transport, "name_truncated", result.truncatedNames());
                     metrics.limited(transport, "attribute_dropped", result.droppedAttributes());
                     metrics.limited(transport, "event_dropped", result.droppedEvents());
+                    metrics.limited(transport, "resource_tag_dropped", result.droppedResourceTags());
                     result.rejected().forEach((reason, n) -> metrics.rejected(transport, reason.code(), n));
                     return store.write(experiment, result.drafts(), maxSpansPerTrace).map(outcome -> {
                         List<String> messages = new ArrayList<>();
@@ -129,6 +131,12 @@ public class IngestService {
                         }
                         if (result.replacedTexts() > 0) {
                             messages.add(replacedMessage(result.replacedTexts()));
+                        }
+                        if (result.droppedResourceTags() > 0) {
+                            messages.add(result.droppedResourceTags() + " resource attribute(s) were not stored as trace tags: "
+                                    + "the request's resources exceeded " + ResourceTagConvention.MAX_TAGS_PER_REQUEST
+                                    + " tags or " + ResourceTagConvention.MAX_CHARS_PER_REQUEST
+                                    + " characters over its traces; send fewer traces per request or fewer resource attributes");
                         }
                         int left = overCap + foreign;
                         return new IngestResult(result.spanCount() - left, result.rejectedCount() + left,

@@ -59,7 +59,7 @@ public final class TraceAssembler {
      */
     public record Result(List<TraceDraft> drafts, int spanCount, Map<Rejection, Integer> rejected,
                          int truncatedValues, int truncatedNames, int droppedAttributes, int droppedEvents,
-                         int replacedTexts) {
+                         int replacedTexts, int droppedResourceTags) {
         public int rejectedCount() {
             int n = 0;
             for (int c : rejected.values()) {
@@ -80,6 +80,7 @@ public final class TraceAssembler {
         int droppedAttributes = 0;
         int droppedEvents = 0;
         int replaced = 0;
+        ResourceTagConvention.Budget resourceTagBudget = new ResourceTagConvention.Budget();
         for (ResourceSpans rs : request.getResourceSpansList()) {
             // Cleaned once per resource (the same list instance for all its spans), and counted
             // only when one of its spans is accepted: only then is it stored.
@@ -108,7 +109,7 @@ public final class TraceAssembler {
                     TraceDraft draft = drafts.computeIfAbsent(traceId, id -> new TraceDraft(id, otelTraceId));
                     if (resourcesApplied.computeIfAbsent(draft, d -> Collections.newSetFromMap(new IdentityHashMap<>()))
                             .add(resource)) {
-                        resourceTags.apply(resource, draft);
+                        resourceTags.apply(resource, draft, resourceTagBudget);
                     }
                     SpanView view = new SpanView(span, resource, order++);
                     for (AttributeConvention c : conventions) {
@@ -120,7 +121,7 @@ public final class TraceAssembler {
             }
         }
         return new Result(new ArrayList<>(drafts.values()), accepted, rejected, truncated, names,
-                droppedAttributes, droppedEvents, replaced);
+                droppedAttributes, droppedEvents, replaced, resourceTagBudget.dropped());
     }
 
     /** Null when the span can be stored; otherwise why not. */

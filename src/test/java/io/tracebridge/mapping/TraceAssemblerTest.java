@@ -131,6 +131,33 @@ class TraceAssemblerTest {
                 .replacedTexts()).isZero();
     }
 
+    /**
+     * A resource's attributes become tags of every trace of its spans: 2,000 attributes over
+     * 2,000 one-span traces would be 4 M tag rows from a 300 KB request. Resources add at most
+     * MAX_TAGS_PER_REQUEST tags per request; the rest are dropped and counted.
+     */
+    @Test
+    void resourceTagsAreBoundedPerRequest() {
+        List<KeyValue> resource = new java.util.ArrayList<>();
+        for (int i = 0; i < 2_000; i++) {
+            resource.add(kv("attr." + i, "v"));
+        }
+        Span[] spans = new Span[2_000];
+        for (int t = 0; t < spans.length; t++) {
+            spans[t] = span("00000000000000a1", null, "root").toBuilder()
+                    .setTraceId(ByteString.fromHex(String.format("%032x", t + 1))).build();
+        }
+        TraceAssembler.Result result = new TraceAssembler(20_000, 10_000).assemble(request(resource, spans));
+        assertThat(result.spanCount()).isEqualTo(2_000);
+        long tags = result.drafts().stream().mapToLong(d -> d.tags().keySet().stream().filter(k -> k.startsWith("attr.")).count()).sum();
+        assertThat(tags).isEqualTo(ResourceTagConvention.MAX_TAGS_PER_REQUEST);
+        assertThat(result.droppedResourceTags()).isEqualTo(2_000 * 2_000 - ResourceTagConvention.MAX_TAGS_PER_REQUEST);
+        // A normal request is untouched.
+        TraceAssembler.Result small = new TraceAssembler().assemble(request(List.of(kv("service.name", "app")), span("00000000000000a1", null, "r")));
+        assertThat(small.droppedResourceTags()).isZero();
+        assertThat(small.drafts().get(0).tags()).containsKey("service.name");
+    }
+
     static ExportTraceServiceRequest request(List<KeyValue> resource, Span... spans) {
         return ExportTraceServiceRequest.newBuilder().addResourceSpans(ResourceSpans.newBuilder()
                 .setResource(Resource.newBuilder().addAllAttributes(resource))
