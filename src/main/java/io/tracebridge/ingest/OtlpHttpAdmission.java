@@ -41,11 +41,14 @@ public class OtlpHttpAdmission {
 
     private final IngestService ingest;
     private final long maxBodyBytes;
+    private final long bodyTimeoutMs;
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(OtlpHttpAdmission.class);
 
-    public OtlpHttpAdmission(IngestService ingest,
+    public OtlpHttpAdmission(IngestService ingest, io.tracebridge.ops.TracebridgeConfig config,
                              @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "16M") MemorySize maxBody) {
         this.ingest = ingest;
         this.maxBodyBytes = maxBody.asLongValue();
+        this.bodyTimeoutMs = Math.max(1, config.ingest().httpBodyTimeout().toMillis());
     }
 
     void register(@Observes Filters filters) {
@@ -82,7 +85,16 @@ public class OtlpHttpAdmission {
             return;
         }
         ctx.put(RESERVATION_KEY, reservation);
+        // A body that is still arriving after the body timeout (a slow sender holding its share
+        // of the budget) costs the sender its connection; the end handler then gives it back.
+        long timer = ctx.vertx().setTimer(bodyTimeoutMs, id -> {
+            if (!ctx.request().isEnded()) {
+                LOG.debugf("Closing a connection whose request body took longer than %d ms", bodyTimeoutMs);
+                ctx.request().connection().close();
+            }
+        });
         ctx.addEndHandler(done -> {
+            ctx.vertx().cancelTimer(timer);
             if (ctx.get(CLAIMED_KEY) == null) {
                 reservation.close();
             }

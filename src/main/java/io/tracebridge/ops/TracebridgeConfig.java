@@ -141,5 +141,19 @@ public interface TracebridgeConfig {
          */
         @WithDefault("0")
         long maxInFlightBytes();
+
+        /**
+         * Longest life of an OTLP/gRPC connection: then GOAWAY, and after a grace of a fifth of
+         * it (at least 1 s) the connection is closed with whatever is still open on it.
+         */
+        @WithDefault("PT5M")
+        java.time.Duration grpcMaxConnectionAge();
+
+        /**
+         * Longest time a request body may take to arrive once admitted; then the connection is
+         * closed and the body's share of the byte budget given back (a slow sender holds it).
+         */
+        @WithDefault("PT60S")
+        java.time.Duration httpBodyTimeout();
     }
 }
