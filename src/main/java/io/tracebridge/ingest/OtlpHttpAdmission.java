@@ -3,7 +3,6 @@ package io.tracebridge.ingest;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.quarkus.vertx.http.runtime.filters.Filters;
 import io.tracebridge.ops.IngestMetrics;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -103,7 +102,7 @@ public class OtlpHttpAdmission {
     }
 
     private static boolean isOtlp(RoutingContext ctx) {
-        return ctx.normalizedPath().startsWith("/v1/traces");
+        return OtlpEncoding.isOtlpPath(ctx.normalizedPath());
     }
 
     /** The announced length, -1 when absent (chunked) or not a number (Vert.x rejects that itself). */
@@ -130,15 +129,11 @@ public class OtlpHttpAdmission {
             response.end(io.tracebridge.api.ErrorMapper.json(code, e.getMessage()));
             return;
         }
-        OtlpEncoding encoding = OtlpEncoding.fromContentType(ctx.request().getHeader("Content-Type"));
-        if (encoding == null) {
-            encoding = OtlpEncoding.JSON;
-        }
-        var response = ctx.response().setStatusCode(e.kind().httpStatus())
-                .putHeader("Content-Type", encoding.mediaType());
+        var response = ctx.response().setStatusCode(e.kind().httpStatus());
         if (e.kind() == OtlpException.Kind.UNAVAILABLE) {
             response.putHeader("Retry-After", OtlpHttpResource.RETRY_AFTER_SECONDS);
         }
-        response.end(Buffer.buffer(encoding.statusBody(OtlpHttpResource.grpcCode(e.kind()), e.getMessage())));
+        OtlpEncoding.endWithStatus(response, ctx.request().getHeader("Content-Type"),
+                OtlpHttpResource.grpcCode(e.kind()), e.getMessage());
     }
 }

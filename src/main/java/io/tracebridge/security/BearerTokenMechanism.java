@@ -14,7 +14,6 @@ import io.smallrye.mutiny.Uni;
 import io.tracebridge.api.ErrorMapper;
 import io.tracebridge.ingest.OtlpEncoding;
 import io.tracebridge.model.ErrorCode;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -76,25 +75,15 @@ public class BearerTokenMechanism implements HttpAuthenticationMechanism {
     public Uni<Boolean> sendChallenge(RoutingContext ctx) {
         if (!ctx.response().ended()) {
             var response = ctx.response().setStatusCode(401).putHeader(WWW_AUTHENTICATE, CHALLENGE);
-            if (isOtlp(ctx)) {
-                OtlpEncoding encoding = OtlpEncoding.fromContentType(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE));
-                if (encoding == null) {
-                    encoding = OtlpEncoding.JSON;
-                }
-                response.putHeader(HttpHeaders.CONTENT_TYPE, encoding.mediaType())
-                        .end(Buffer.buffer(encoding.statusBody(GRPC_UNAUTHENTICATED, UNAUTHENTICATED_MESSAGE)));
+            if (OtlpEncoding.isOtlpPath(ctx.normalizedPath())) {
+                OtlpEncoding.endWithStatus(response, ctx.request().getHeader(HttpHeaders.CONTENT_TYPE),
+                        GRPC_UNAUTHENTICATED, UNAUTHENTICATED_MESSAGE);
             } else {
                 response.putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                         .end(ErrorMapper.json(ErrorCode.UNAUTHENTICATED, UNAUTHENTICATED_MESSAGE));
             }
         }
         return Uni.createFrom().item(true);
-    }
-
-    /** Only chooses the error body's format; authorisation never looks at the path. */
-    private static boolean isOtlp(RoutingContext ctx) {
-        String path = ctx.normalizedPath();
-        return path.equals("/v1/traces") || path.startsWith("/v1/traces/") || path.startsWith("/v1/traces;");
     }
 
     @Override
