@@ -41,6 +41,21 @@ public class ErrorMapper {
         };
     }
 
+    /** Seconds a client is asked to wait before retrying a 503 (REST and OTLP/HTTP alike). */
+    public static final String RETRY_AFTER_SECONDS = "5";
+
+    /**
+     * Ends a response below JAX-RS (Vert.x routes and filters: authentication, admission, unknown
+     * paths) with MLflow's error JSON, and {@code Retry-After} for TEMPORARILY_UNAVAILABLE.
+     */
+    public static void end(io.vertx.core.http.HttpServerResponse response, int status, ErrorCode code, String message) {
+        response.setStatusCode(status).putHeader("Content-Type", "application/json");
+        if (code == ErrorCode.TEMPORARILY_UNAVAILABLE) {
+            response.putHeader("Retry-After", RETRY_AFTER_SECONDS);
+        }
+        response.end(json(code, message));
+    }
+
     /** The MLflow error JSON as text, for handlers below JAX-RS (Vert.x routes and filters). */
     public static String json(ErrorCode code, String message) {
         return Json.object().put("error_code", code.name()).put("message", message).toString();
@@ -52,7 +67,7 @@ public class ErrorMapper {
         body.put("message", message);
         Response.ResponseBuilder r = Response.status(status(code)).type(MediaType.APPLICATION_JSON).entity(body);
         if (code == ErrorCode.TEMPORARILY_UNAVAILABLE) {
-            r.header("Retry-After", "5");
+            r.header("Retry-After", RETRY_AFTER_SECONDS);
         }
         return r.build();
     }

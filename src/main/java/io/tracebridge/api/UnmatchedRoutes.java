@@ -12,10 +12,7 @@ import jakarta.inject.Singleton;
 @Singleton
 public class UnmatchedRoutes {
     void register(@Observes Router router) {
-        router.route().last().handler(ctx -> ctx.response()
-                .setStatusCode(ErrorMapper.status(ErrorCode.ENDPOINT_NOT_FOUND))
-                .putHeader("Content-Type", "application/json")
-                .end(ErrorMapper.json(ErrorCode.ENDPOINT_NOT_FOUND,
-                        "No endpoint matches " + ctx.request().method() + " " + ctx.request().path())));
+        router.route().last().handler(ctx -> ErrorMapper.end(ctx.response(), ErrorMapper.status(ErrorCode.ENDPOINT_NOT_FOUND),
+                ErrorCode.ENDPOINT_NOT_FOUND, "No endpoint matches " + ctx.request().method() + " " + ctx.request().path()));
     }
 }

@@ -120,13 +120,9 @@ public class OtlpHttpAdmission {
     private static void refuse(RoutingContext ctx, OtlpException e) {
         if (!isOtlp(ctx)) {
             // The answer's format only: MLflow's error JSON for the REST API.
-            var code = e.kind() == OtlpException.Kind.UNAVAILABLE ? io.tracebridge.model.ErrorCode.TEMPORARILY_UNAVAILABLE
-                    : io.tracebridge.model.ErrorCode.INVALID_PARAMETER_VALUE;
-            var response = ctx.response().setStatusCode(e.kind().httpStatus()).putHeader("Content-Type", "application/json");
-            if (e.kind() == OtlpException.Kind.UNAVAILABLE) {
-                response.putHeader("Retry-After", OtlpHttpResource.RETRY_AFTER_SECONDS);
-            }
-            response.end(io.tracebridge.api.ErrorMapper.json(code, e.getMessage()));
+            io.tracebridge.api.ErrorMapper.end(ctx.response(), e.kind().httpStatus(),
+                    e.kind() == OtlpException.Kind.UNAVAILABLE ? io.tracebridge.model.ErrorCode.TEMPORARILY_UNAVAILABLE
+                            : io.tracebridge.model.ErrorCode.INVALID_PARAMETER_VALUE, e.getMessage());
             return;
         }
         var response = ctx.response().setStatusCode(e.kind().httpStatus());

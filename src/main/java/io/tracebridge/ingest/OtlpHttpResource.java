@@ -33,7 +33,7 @@ import java.nio.charset.StandardCharsets;
 @Path("/v1/traces")
 public class OtlpHttpResource {
     static final String EXPERIMENT_HEADER = "x-mlflow-experiment-id";
-    static final String RETRY_AFTER_SECONDS = "5";
+    static final String RETRY_AFTER_SECONDS = ErrorMapper.RETRY_AFTER_SECONDS;
 
     private final IngestService ingest;
     private final OtlpDecoder decoder;

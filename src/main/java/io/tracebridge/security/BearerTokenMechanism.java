@@ -79,8 +79,7 @@ public class BearerTokenMechanism implements HttpAuthenticationMechanism {
                 OtlpEncoding.endWithStatus(response, ctx.request().getHeader(HttpHeaders.CONTENT_TYPE),
                         GRPC_UNAUTHENTICATED, UNAUTHENTICATED_MESSAGE);
             } else {
-                response.putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                        .end(ErrorMapper.json(ErrorCode.UNAUTHENTICATED, UNAUTHENTICATED_MESSAGE));
+                ErrorMapper.end(response, 401, ErrorCode.UNAUTHENTICATED, UNAUTHENTICATED_MESSAGE);
             }
         }
         return Uni.createFrom().item(true);
