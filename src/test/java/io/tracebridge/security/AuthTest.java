@@ -380,6 +380,13 @@ class AuthTest {
                 .post("/api/3.0/mlflow/traces/" + inOther.traceId + "/assessments").then().statusCode(403);
         as(LIMITED).contentType("application/json").body("{\"name\":\"x-" + UUID.randomUUID() + "\"}")
                 .post("/api/2.0/mlflow/experiments/create").then().statusCode(403);
+        // traces.json into another experiment: refused before anything is looked up, so the
+        // answer does not tell whether that experiment holds the trace.
+        for (String trace : List.of(inOther.traceId, "tr-" + "0".repeat(31) + "1")) {
+            as(LIMITED).contentType("application/json").body("{\"spans\":[]}")
+                    .put("/api/2.0/mlflow-artifacts/artifacts/" + other + "/traces/" + trace + "/artifacts/traces.json")
+                    .then().statusCode(403).body("error_code", equalTo("PERMISSION_DENIED"));
+        }
         as(LIMITED).contentType("application/json").body("{\"name\":\"f\",\"value\":true}")
                 .post("/api/tracebridge/v1/feedback?client_request_id=r").then().statusCode(403);
         List<String> visible = as(LIMITED).contentType("application/json").body("{\"max_results\":1000}")
