@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 bash scripts/ensure-java.sh
 bash scripts/ensure-postgres.sh "${TRACEBRIDGE_TEST_DB_NAME:-tracebridge_test}" "${TRACEBRIDGE_IT_DB_NAME:-tracebridge_it}"
 bash k8s/validate/run.sh
+bash scripts/ensure-command.sh curl curl "ReadmeExamplesIT runs the README's curl examples"
 bash scripts/ensure-chromium.sh
 (cd ui-tests && npm ci --no-audit --no-fund --loglevel=error >&2)
 exec ./mvnw -B verify "$@"

@@ -13,6 +13,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.File;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -23,6 +27,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -95,6 +100,19 @@ class PackagedAppIT {
             }
         }
         assertThat(String.join("\n", a.stdout)).contains("tracebridge");
+        // A new user reads a start-up warning as trouble: none but Quarkus's notice that the
+        // separate gRPC server (OTLP's port 4317, see application.properties) is its older mode.
+        for (PackagedApp r : List.of(a, b)) {
+            List<String> warnings = r.stdout.stream().map(PackagedAppIT::json)
+                    .filter(e -> Set.of("WARN", "WARNING", "ERROR").contains(e.path("level").asText()))
+                    .filter(e -> !e.path("message").asText().startsWith("Using legacy gRPC support with a separate HTTP server"))
+                    .map(e -> e.path("loggerName").asText() + ": " + e.path("message").asText()).toList();
+            assertThat(warnings).as("warnings at start-up").isEmpty();
+        }
+        // Each reactive pool has a name of its own, so both show up in the metrics.
+        HttpResponse<String> metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + a.httpPort + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.body()).contains("pool_name=\"tracebridge\"").contains("pool_name=\"tracebridge-search\"");
 
         // SIGTERM while four exporters keep sending batches over OTLP/gRPC.
         Map<String, Integer> acknowledged = new ConcurrentHashMap<>();
@@ -153,6 +171,14 @@ class PackagedAppIT {
     }
 
     // ---------------------------------------------------------------------------------------
+
+    private static JsonNode json(String line) {
+        try {
+            return JSON.readTree(line);
+        } catch (java.io.IOException e) {
+            throw new AssertionError("not a JSON log line: " + line, e);
+        }
+    }
 
     private static void emptyDatabase() throws Exception {
         try (Connection c = jdbc(); Statement s = c.createStatement()) {
