@@ -48,7 +48,7 @@ import java.util.stream.Stream;
 final class Browser implements AutoCloseable {
     static final String CHROMIUM = "/usr/bin/chromium";
     static final String CHROMEDRIVER = "/usr/bin/chromedriver";
-    /** As long as each of the old playwright steps waited (its default timeout). */
+    /** How long each wait of a step may take. */
     static final Duration TIMEOUT = Duration.ofSeconds(15);
     private static final int WIDTH = 1440;
     private static final int HEIGHT = 900;
@@ -133,7 +133,7 @@ final class Browser implements AutoCloseable {
         return By.cssSelector("[data-testid=\"" + id + "\"]");
     }
 
-    /** Like playwright's {@code locator(css, {hasText})}: the elements matching {@code testid} whose text contains {@code text}. */
+    /** The elements with {@code data-testid} {@code testid} whose text contains {@code text}. */
     static By withText(String testid, String text) {
         return By.xpath("//*[@data-testid=" + xpathLiteral(testid) + "][contains(., " + xpathLiteral(text) + ")]");
     }
@@ -229,7 +229,7 @@ final class Browser implements AutoCloseable {
         });
     }
 
-    /** Like playwright's {@code waitFor({state: 'attached'})}. */
+    /** Waits for the element to be in the page, visible or not. */
     WebElement present(By by) {
         return until(by + " to be in the page", d -> d.findElement(by));
     }
@@ -238,14 +238,14 @@ final class Browser implements AutoCloseable {
         until(by + " to be hidden", d -> d.findElements(by).stream().noneMatch(WebElement::isDisplayed));
     }
 
-    /** Like playwright's {@code getByText(text).waitFor()}: some visible text of the page contains {@code text}. */
+    /** Waits until the page's visible text contains {@code text}. */
     void visibleText(String text) {
         until("the text '" + text + "'", d -> String.valueOf(js("return document.body.innerText")).contains(text));
     }
 
     // ---- Screenshots ------------------------------------------------------------------------
 
-    /** A screenshot of the whole page (beyond the viewport, as playwright's fullPage did) as PNG. */
+    /** A PNG screenshot of the whole page, beyond the viewport when it is longer. */
     @SuppressWarnings("unchecked")
     void screenshot(Path file) throws IOException {
         Map<String, Object> metrics = driver.executeCdpCommand("Page.getLayoutMetrics", Map.of());
