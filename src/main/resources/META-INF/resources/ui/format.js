@@ -71,7 +71,7 @@ export const userFilter = (user) => `metadata.\`mlflow.trace.user\` = ${quote(us
 
 // ---- Feedback ------------------------------------------------------------------------------
 // Polarity follows docs/analytics-api.md and the SQL function tb_feedback_sign (migration V5), so
-// the trace list and the analytics views agree (ui-tests/units.test.mjs compares the lists).
+// the trace list and the analytics views agree (ExplorerBrowserIT compares the lists).
 export const POSITIVE = new Set(['yes', 'true', 'positive', 'good', 'pass', 'thumbs_up', 'thumbsup', 'up', '👍']);
 export const NEGATIVE = new Set(['no', 'false', 'negative', 'bad', 'fail', 'thumbs_down', 'thumbsdown', 'down', '👎']);
 
