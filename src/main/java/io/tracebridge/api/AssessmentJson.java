@@ -41,14 +41,17 @@ public final class AssessmentJson {
             throw MlflowException.invalid("An assessment must have exactly one of 'feedback' or 'expectation'.");
         }
         Value v = hasFeedback ? feedback(feedback) : expectation(expectation);
+        // As MLflow's Assessment entity: times the client sent are kept; an absent create time is
+        // the server's clock, an absent last-update time the create time (so both are equal).
         long created = time(Requests.field(a, "create_time"), nowMs);
+        long updated = time(Requests.field(a, "last_update_time"), created);
         return new Assessment(assessmentId, traceId, name,
                 hasFeedback ? Assessment.Kind.FEEDBACK : Assessment.Kind.EXPECTATION,
                 v.json(), v.errorJson(), v.serializedFormat(), Requests.text(a, "rationale"), sourceType,
                 sourceId == null ? "" : sourceId, Requests.blankToNull(Requests.text(a, "span_id")),
                 metadata(Requests.field(a, "metadata")), Requests.blankToNull(Requests.text(a, "overrides")),
                 !Requests.field(a, "valid").isBoolean() || Requests.field(a, "valid").booleanValue(),
-                created, nowMs);
+                created, updated);
     }
 
     /** A value in stored form: JSON text, feedback error JSON, expectation serialization format. */

@@ -62,6 +62,29 @@ class AssessmentApiTest {
                 .body("trace.trace_info.assessments[0].feedback.value", equalTo(true));
     }
 
+    /** As MLflow: sent times are kept; absent ones come from the server, and then both are equal. */
+    @Test
+    void createKeepsTheClientsTimesAndSetsOnlyAbsentOnes() {
+        String traceId = Traces.send(Experiments.create("assess-times"), "chat", null);
+        String src = "\"source\": {\"source_type\": \"HUMAN\", \"source_id\": \"jane\"}, \"feedback\": {\"value\": true}";
+        JsonPath both = post(traceId, "{\"assessment\": {\"assessment_name\": \"t1\", " + src
+                + ", \"create_time\": \"2025-06-04T00:17:06.901Z\", \"last_update_time\": \"2025-06-05T10:00:00.123Z\"}}", 200)
+                .setRootPath("assessment");
+        assertThat(both.getString("create_time")).isEqualTo("2025-06-04T00:17:06.901Z");
+        assertThat(both.getString("last_update_time")).isEqualTo("2025-06-05T10:00:00.123Z");
+        given().get("/api/3.0/mlflow/traces/" + traceId + "/assessments/" + both.getString("assessment_id"))
+                .then().body("assessment.last_update_time", equalTo("2025-06-05T10:00:00.123Z"));
+
+        JsonPath createOnly = post(traceId, "{\"assessment\": {\"assessment_name\": \"t2\", " + src
+                + ", \"create_time\": \"2025-06-04T00:17:06.901Z\"}}", 200).setRootPath("assessment");
+        assertThat(createOnly.getString("last_update_time")).isEqualTo("2025-06-04T00:17:06.901Z");
+
+        // What mlflow.log_feedback sends: neither time.
+        JsonPath neither = post(traceId, "{\"assessment\": {\"assessment_name\": \"t3\", " + src + "}}", 200)
+                .setRootPath("assessment");
+        assertThat(neither.getString("create_time")).isNotNull().isEqualTo(neither.getString("last_update_time"));
+    }
+
     @Test
     void feedbackValueTypesAndErrors() {
         String traceId = Traces.send(Experiments.create("values"), "chat", null);
