@@ -31,23 +31,26 @@ public final class MlflowConvention implements AttributeConvention {
             span.offerSpanType(AttributeValues.asText(type), 0);
         }
         short rank = span.isRoot() ? Rank.ROOT_SPAN : Rank.OTHER_SPAN;
+        String source = span.source();
         for (String key : TraceMetadataKeys.SPAN_SETTABLE) {
             AnyValue v = span.attribute(key);
             if (v != null) {
-                draft.putMetadata(key, AttributeValues.asText(v), rank);
+                draft.putMetadata(key, AttributeValues.asText(v), rank, source);
             }
         }
-        if (!span.isRoot()) {
-            return;
+        if (span.isRoot()) {
+            draft.putTag(TraceTagKeys.TRACE_NAME, span.span().getName(), Rank.OTHER_SPAN, source);
         }
-        draft.putTag(TraceTagKeys.TRACE_NAME, span.span().getName(), Rank.OTHER_SPAN);
         offerPreview(span, draft, SpanAttributeKeys.SPAN_INPUTS, TraceDraft.Field.REQUEST_PREVIEW);
         offerPreview(span, draft, SpanAttributeKeys.SPAN_OUTPUTS, TraceDraft.Field.RESPONSE_PREVIEW);
+        // Trace-level tags and metadata from any span, not only the root: with HTTP framework
+        // instrumentation the root is the framework's SERVER span and the app's span that carries
+        // them is its child. The root's values win, then those of the span nearest the root.
         for (Map.Entry<String, AnyValue> e : span.attributes().entrySet()) {
             String key = e.getKey();
             if (key.startsWith(SpanAttributeKeys.TRACE_TAG_PREFIX)) {
                 draft.putTag(key.substring(SpanAttributeKeys.TRACE_TAG_PREFIX.length()),
-                        AttributeValues.asText(e.getValue()), Rank.ROOT_SPAN);
+                        AttributeValues.asText(e.getValue()), rank, source);
             } else if (key.startsWith(SpanAttributeKeys.TRACE_METADATA_PREFIX)) {
                 String metaKey = key.substring(SpanAttributeKeys.TRACE_METADATA_PREFIX.length());
                 if (SESSION.equals(metaKey)) {
@@ -55,7 +58,7 @@ public final class MlflowConvention implements AttributeConvention {
                 } else if (USER.equals(metaKey)) {
                     offerId(span, draft, key, TraceDraft.Field.USER, 0);
                 } else {
-                    draft.putMetadata(metaKey, AttributeValues.asText(e.getValue()), Rank.ROOT_SPAN);
+                    draft.putMetadata(metaKey, AttributeValues.asText(e.getValue()), rank, source);
                 }
             }
         }
@@ -68,11 +71,11 @@ public final class MlflowConvention implements AttributeConvention {
         }
     }
 
-    /** Previews come from the root span only; the value is kept as the JSON text the SDK wrote. */
+    /**
+     * Previews come from the root span, else from the span nearest the root that has them; the
+     * value is kept as the JSON text the SDK wrote.
+     */
     static void offerPreview(SpanView span, TraceDraft draft, String key, TraceDraft.Field field) {
-        if (!span.isRoot()) {
-            return;
-        }
         AnyValue v = span.attribute(key);
         if (v == null) {
             return;

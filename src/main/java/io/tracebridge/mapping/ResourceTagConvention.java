@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * OTel resource attributes become trace tags (contract §3.4, §8.2), except
  * {@code telemetry.sdk.*} and {@code mlflow.*}; non-string values are JSON-encoded. They rank
- * below the root span's {@code mlflow.traceTag.*} tags.
+ * below the {@code mlflow.traceTag.*} tags of any span.
  */
 public final class ResourceTagConvention {
     /**
@@ -46,7 +46,7 @@ public final class ResourceTagConvention {
             }
             budget.tags++;
             budget.chars += size;
-            draft.putTag(key, value, Rank.OTHER_SPAN);
+            draft.putTag(key, value, Rank.OTHER_SPAN, Source.RESOURCE);
         }
     }
 }

@@ -18,6 +18,7 @@ public final class SpanView {
     private final Map<String, AnyValue> attributes;
     private final boolean root;
     private final int order;
+    private String source;
     private String spanType;
     private int spanTypePrecedence = Integer.MAX_VALUE;
 
@@ -55,6 +56,20 @@ public final class SpanView {
 
     public List<KeyValue> resourceAttributes() {
         return resourceAttributes;
+    }
+
+    /**
+     * Where a trace-level value from this span ranks among values from the trace's other spans of
+     * the same rank (lower wins): the span's start time, zero-padded, then its span ID. A parent
+     * never starts after its child, so an ancestor always beats its descendants; unrelated spans
+     * go by who started first. The key depends on the span alone, so batches merge the same in
+     * any order (docs/mapping.md, "Trace-level values from any span").
+     */
+    public String source() {
+        if (source == null) {
+            source = Source.of(Math.max(0, span.getStartTimeUnixNano()), span.getSpanId().toByteArray());
+        }
+        return source;
     }
 
     /** Offers a span type; the convention with the lowest precedence number wins. */

@@ -24,8 +24,21 @@ public final class TraceDraft {
         SESSION, USER, CLIENT_REQUEST_ID, REQUEST_PREVIEW, RESPONSE_PREVIEW
     }
 
-    /** A tag or metadata value with the rank of its writer. */
-    public record Ranked(String value, short rank) {
+    /**
+     * A tag or metadata value with the rank of its writer and, among writers of the same rank
+     * below {@link Rank#EXPLICIT}, its {@link Source} key (lower wins).
+     */
+    public record Ranked(String value, short rank, String source) {
+        /** Whether a value of rank {@code r} from {@code src} replaces this one. */
+        boolean losesTo(short r, String src, boolean lastExplicitWins) {
+            if (r != rank) {
+                return r > rank;
+            }
+            if (r >= Rank.EXPLICIT) {
+                return lastExplicitWins;
+            }
+            return Source.compare(src, source) < 0;
+        }
     }
 
     private final String traceId;
@@ -97,10 +110,20 @@ public final class TraceDraft {
             return;
         }
         String v = identifier ? value : preview(value);
-        Candidate c = new Candidate(v, span.isRoot(), precedence, span.order());
-        if (c.beats(fields.get(field))) {
+        Candidate c = new Candidate(v, span.isRoot(), precedence, span.order(), span.source());
+        Candidate old = fields.get(field);
+        if (identifier ? c.beats(old) : c.beatsAsPreview(old)) {
             fields.put(field, c);
         }
+    }
+
+    /**
+     * The preview's source key for the database merge: {@code 0} for the root span, {@code 1}
+     * for any other, then the span's {@link Source} key; null without a preview.
+     */
+    public String previewSource(Field field) {
+        Candidate c = fields.get(field);
+        return c == null ? null : (c.fromRoot() ? "0" : "1") + c.source();
     }
 
     public String value(Field field) {
@@ -113,29 +136,33 @@ public final class TraceDraft {
         return c == null ? Rank.NONE : c.rank();
     }
 
-    /** Metadata: a higher rank replaces a lower one; the first writer wins among equals. */
-    public void putMetadata(String key, String value, short rank) {
+    /**
+     * Metadata: a higher rank replaces a lower one; among equal span ranks the lower source key
+     * wins (the span nearest the root, then the one that started first), whatever the order of
+     * the offers; the same rule merges batches in the database.
+     */
+    public void putMetadata(String key, String value, short rank, String source) {
         key = Text.clean(key);
         value = Text.clean(value);
         if (!fits(key, value)) {
             return;
         }
         Ranked old = metadata.get(key);
-        if (old == null || rank > old.rank()) {
-            metadata.put(key, new Ranked(value, rank));
+        if (old == null || old.losesTo(rank, source, false)) {
+            metadata.put(key, new Ranked(value, rank, source));
         }
     }
 
-    /** Tags: a higher or equal rank replaces the old value (last writer wins). */
-    public void putTag(String key, String value, short rank) {
+    /** Tags: as metadata, except that among explicit writers the last one wins. */
+    public void putTag(String key, String value, short rank, String source) {
         key = Text.clean(key);
         value = Text.clean(value);
         if (!fits(key, value)) {
             return;
         }
         Ranked old = tags.get(key);
-        if (old == null || rank >= old.rank()) {
-            tags.put(key, new Ranked(value, rank));
+        if (old == null || old.losesTo(rank, source, true)) {
+            tags.put(key, new Ranked(value, rank, source));
         }
     }
 

@@ -36,10 +36,10 @@ public class PgTraceStore implements TraceStore {
     private static final String UPSERT_TRACES = """
             INSERT INTO traces AS t (trace_id, experiment_id, client_request_id, client_request_id_rank,
                 session_id, session_rank, user_id, user_rank, request_time, end_time, state, has_root,
-                request_preview, response_preview)
+                request_preview, response_preview, request_preview_source, response_preview_source)
             SELECT * FROM unnest($1::varchar[], $2::bigint[], $3::varchar[], $4::smallint[], $5::varchar[],
                 $6::smallint[], $7::varchar[], $8::smallint[], $9::bigint[], $10::bigint[], $11::varchar[],
-                $12::boolean[], $13::text[], $14::text[])
+                $12::boolean[], $13::text[], $14::text[], $15::varchar[], $16::varchar[])
             ORDER BY 1
             ON CONFLICT (trace_id) DO UPDATE SET
                 client_request_id = CASE WHEN EXCLUDED.client_request_id_rank > t.client_request_id_rank
@@ -57,11 +57,25 @@ public class PgTraceStore implements TraceStore {
                 state = CASE WHEN t.state IN ('IN_PROGRESS', 'STATE_UNSPECIFIED') AND EXCLUDED.has_root
                     THEN EXCLUDED.state ELSE t.state END,
                 has_root = t.has_root OR EXCLUDED.has_root,
-                request_preview = COALESCE(t.request_preview, EXCLUDED.request_preview),
-                response_preview = COALESCE(t.response_preview, EXCLUDED.response_preview)
+                request_preview = CASE WHEN %1$s THEN EXCLUDED.request_preview ELSE t.request_preview END,
+                request_preview_source = CASE WHEN %1$s THEN EXCLUDED.request_preview_source
+                    ELSE t.request_preview_source END,
+                response_preview = CASE WHEN %2$s THEN EXCLUDED.response_preview ELSE t.response_preview END,
+                response_preview_source = CASE WHEN %2$s THEN EXCLUDED.response_preview_source
+                    ELSE t.response_preview_source END
             WHERE t.experiment_id = EXCLUDED.experiment_id
             RETURNING t.trace_id
-            """;
+            """.formatted(previewWins("request"), previewWins("response"));
+
+    /**
+     * Whether the batch's preview replaces the stored one: it has the lower source key
+     * ({@code TraceDraft.previewSource}: the root, else the span nearest the root; StartTraceV3's
+     * empty key beats every span). A preview stored before source keys existed came from the root.
+     */
+    private static String previewWins(String which) {
+        return ("EXCLUDED.%1$s_preview_source IS NOT NULL AND EXCLUDED.%1$s_preview_source < COALESCE("
+                + "t.%1$s_preview_source, CASE WHEN t.%1$s_preview IS NULL THEN '~' ELSE '0' END)").formatted(which);
+    }
 
     private static final String UPSERT_SPANS = """
             INSERT INTO spans AS s (trace_id, span_id, parent_span_id, name, span_type, status,
@@ -82,20 +96,36 @@ public class PgTraceStore implements TraceStore {
             FROM unnest($1::varchar[]) AS t(id)
             """;
 
-    /** Metadata: a higher rank replaces; equal ranks keep the first writer. */
+    /**
+     * Metadata: a higher rank replaces; among equal span ranks the lower source key (the span
+     * nearest the root, then the one that started first; {@code mapping.Source}), so batches merge
+     * the same in any order; among explicit writers the first one stays. A value stored before
+     * source keys existed loses to any span of its rank.
+     */
     private static final String UPSERT_METADATA = """
-            INSERT INTO trace_metadata AS m (trace_id, key, value, rank)
-            SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::text[], $4::smallint[])
-            ON CONFLICT (trace_id, key) DO UPDATE SET value = EXCLUDED.value, rank = EXCLUDED.rank
+            INSERT INTO trace_metadata AS m (trace_id, key, value, rank, source)
+            SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::text[], $4::smallint[], $5::varchar[])
+            ON CONFLICT (trace_id, key) DO UPDATE SET value = EXCLUDED.value, rank = EXCLUDED.rank,
+                source = EXCLUDED.source
             WHERE EXCLUDED.rank > m.rank
+                OR (EXCLUDED.rank = m.rank AND EXCLUDED.rank < 3
+                    AND EXCLUDED.source < COALESCE(m.source, '~~'))
             """;
 
-    /** Tags: a higher or equal rank replaces (last writer wins); unchanged rows are not rewritten. */
+    /**
+     * Tags: as metadata, except that among explicit writers the last one wins; unchanged rows are
+     * not rewritten.
+     */
     private static final String UPSERT_TAGS = """
-            INSERT INTO trace_tags AS g (trace_id, key, value, rank)
-            SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::text[], $4::smallint[])
-            ON CONFLICT (trace_id, key) DO UPDATE SET value = EXCLUDED.value, rank = EXCLUDED.rank
-            WHERE EXCLUDED.rank >= g.rank AND (g.value <> EXCLUDED.value OR g.rank <> EXCLUDED.rank)
+            INSERT INTO trace_tags AS g (trace_id, key, value, rank, source)
+            SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::text[], $4::smallint[], $5::varchar[])
+            ON CONFLICT (trace_id, key) DO UPDATE SET value = EXCLUDED.value, rank = EXCLUDED.rank,
+                source = EXCLUDED.source
+            WHERE (EXCLUDED.rank > g.rank
+                    OR (EXCLUDED.rank = g.rank AND (EXCLUDED.rank >= 3
+                        OR EXCLUDED.source < COALESCE(g.source, '~~'))))
+                AND (g.value <> EXCLUDED.value OR g.rank <> EXCLUDED.rank
+                    OR g.source IS DISTINCT FROM EXCLUDED.source)
             """;
 
     private static final String SELECT_TRACES = """
@@ -205,6 +235,8 @@ public class PgTraceStore implements TraceStore {
         Boolean[] hasRoot = new Boolean[n];
         String[] reqPreview = new String[n];
         String[] respPreview = new String[n];
+        String[] reqPreviewSource = new String[n];
+        String[] respPreviewSource = new String[n];
         long experimentId = Long.parseLong(experiment.experimentId());
         for (int i = 0; i < n; i++) {
             TraceDraft d = drafts.get(i);
@@ -222,9 +254,11 @@ public class PgTraceStore implements TraceStore {
             hasRoot[i] = d.hasRoot();
             reqPreview[i] = Sql.text(d.value(TraceDraft.Field.REQUEST_PREVIEW));
             respPreview[i] = Sql.text(d.value(TraceDraft.Field.RESPONSE_PREVIEW));
+            reqPreviewSource[i] = d.previewSource(TraceDraft.Field.REQUEST_PREVIEW);
+            respPreviewSource[i] = d.previewSource(TraceDraft.Field.RESPONSE_PREVIEW);
         }
         return Tuple.from(new Object[] {ids, exp, crid, cridRank, session, sessionRank, user, userRank,
-                start, end, state, hasRoot, reqPreview, respPreview});
+                start, end, state, hasRoot, reqPreview, respPreview, reqPreviewSource, respPreviewSource});
     }
 
     private static Tuple spanRows(List<TraceDraft> drafts) {
@@ -262,7 +296,7 @@ public class PgTraceStore implements TraceStore {
     private static Tuple metadataRows(List<TraceDraft> drafts) {
         KeyValueRows rows = new KeyValueRows();
         for (TraceDraft d : drafts) {
-            d.metadata().forEach((k, v) -> rows.add(d.traceId(), k, v.value(), v.rank()));
+            d.metadata().forEach((k, v) -> rows.add(d.traceId(), k, v.value(), v.rank(), v.source()));
         }
         return rows.tuple();
     }
@@ -273,13 +307,13 @@ public class PgTraceStore implements TraceStore {
         for (TraceDraft d : drafts) {
             d.tags().forEach((k, v) -> {
                 if (!k.equals(TraceTagKeys.ARTIFACT_LOCATION) && !k.equals(TraceTagKeys.SPANS_LOCATION)) {
-                    rows.add(d.traceId(), k, v.value(), v.rank());
+                    rows.add(d.traceId(), k, v.value(), v.rank(), v.source());
                 }
             });
             rows.add(d.traceId(), TraceTagKeys.ARTIFACT_LOCATION,
-                    artifactLocation(experiment, d.traceId()), Rank.EXPLICIT);
+                    artifactLocation(experiment, d.traceId()), Rank.EXPLICIT, null);
             rows.add(d.traceId(), TraceTagKeys.SPANS_LOCATION, TraceTagKeys.SPANS_LOCATION_TRACKING_STORE,
-                    Rank.EXPLICIT);
+                    Rank.EXPLICIT, null);
         }
         return rows.tuple();
     }
@@ -298,17 +332,19 @@ public class PgTraceStore implements TraceStore {
         private final List<String> keys = new ArrayList<>();
         private final List<String> values = new ArrayList<>();
         private final List<Short> ranks = new ArrayList<>();
+        private final List<String> sources = new ArrayList<>();
 
-        void add(String traceId, String key, String value, short rank) {
+        void add(String traceId, String key, String value, short rank, String source) {
             traceIds.add(traceId);
             keys.add(Sql.text(key));
             values.add(Sql.text(value));
             ranks.add(rank);
+            sources.add(source);
         }
 
         Tuple tuple() {
             return Tuple.from(new Object[] {traceIds.toArray(String[]::new), keys.toArray(String[]::new),
-                    values.toArray(String[]::new), ranks.toArray(Short[]::new)});
+                    values.toArray(String[]::new), ranks.toArray(Short[]::new), sources.toArray(String[]::new)});
         }
     }
 

@@ -28,10 +28,11 @@ public class PgTraceUpdates implements TraceUpdates {
     private static final String START_TRACE = """
             INSERT INTO traces AS t (trace_id, experiment_id, client_request_id, client_request_id_rank, session_id,
                 session_rank, user_id, user_rank, request_time, end_time, state, request_preview, response_preview,
-                info_finalized)
+                request_preview_source, response_preview_source, info_finalized)
             VALUES ($1, $2, $3, CASE WHEN $3::varchar IS NULL THEN 0 ELSE 3 END, $4,
                 CASE WHEN $4::varchar IS NULL THEN 0 ELSE 3 END, $5, CASE WHEN $5::varchar IS NULL THEN 0 ELSE 3 END,
-                $6, $7, $8, $9, $10, true)
+                $6, $7, $8, $9, $10, CASE WHEN $9::text IS NULL THEN NULL ELSE '' END,
+                CASE WHEN $10::text IS NULL THEN NULL ELSE '' END, true)
             ON CONFLICT (trace_id) DO UPDATE SET
                 client_request_id = COALESCE(EXCLUDED.client_request_id, t.client_request_id),
                 client_request_id_rank = GREATEST(t.client_request_id_rank, EXCLUDED.client_request_id_rank),
@@ -44,6 +45,8 @@ public class PgTraceUpdates implements TraceUpdates {
                 state = EXCLUDED.state,
                 request_preview = COALESCE(EXCLUDED.request_preview, t.request_preview),
                 response_preview = COALESCE(EXCLUDED.response_preview, t.response_preview),
+                request_preview_source = COALESCE(EXCLUDED.request_preview_source, t.request_preview_source),
+                response_preview_source = COALESCE(EXCLUDED.response_preview_source, t.response_preview_source),
                 info_finalized = true
             WHERE t.experiment_id = EXCLUDED.experiment_id
             RETURNING t.trace_id
