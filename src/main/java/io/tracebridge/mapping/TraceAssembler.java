@@ -161,7 +161,8 @@ public final class TraceAssembler {
                 statusName(span),
                 Math.max(0, span.getStartTimeUnixNano()),
                 end <= 0 ? null : end,
-                SpanJsonWriter.write(span, extra));
+                SpanJsonWriter.write(span, extra),
+                TokenUsage.of(view));
     }
 
     /** A span with no parent, or with the invalid all-zero parent ID (OTel: no parent), is a root. */

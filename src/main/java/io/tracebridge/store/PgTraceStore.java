@@ -79,15 +79,57 @@ public class PgTraceStore implements TraceStore {
 
     private static final String UPSERT_SPANS = """
             INSERT INTO spans AS s (trace_id, span_id, parent_span_id, name, span_type, status,
-                start_time_ns, end_time_ns, content)
+                start_time_ns, end_time_ns, content, input_tokens, output_tokens, total_tokens)
             SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::text[], $5::text[],
-                $6::varchar[], $7::bigint[], $8::bigint[], $9::text[])
+                $6::varchar[], $7::bigint[], $8::bigint[], $9::text[], $10::bigint[], $11::bigint[], $12::bigint[])
             ON CONFLICT (trace_id, span_id) DO UPDATE SET
                 parent_span_id = EXCLUDED.parent_span_id, name = EXCLUDED.name,
                 span_type = EXCLUDED.span_type, status = EXCLUDED.status,
                 start_time_ns = EXCLUDED.start_time_ns, end_time_ns = EXCLUDED.end_time_ns,
-                content = EXCLUDED.content
+                content = EXCLUDED.content, input_tokens = EXCLUDED.input_tokens,
+                output_tokens = EXCLUDED.output_tokens, total_tokens = EXCLUDED.total_tokens
             WHERE s.content IS DISTINCT FROM EXCLUDED.content
+            """;
+
+    /**
+     * {@code mlflow.trace.tokenUsage} of the batch's traces, recomputed over every stored span (so
+     * batches in any order and re-sent batches count each span once), as MLflow aggregates it: the
+     * sum over spans that report token counts, leaving out a span when one of its ancestors
+     * reports counts too (a parent that already rolls up its children). The walk up each
+     * reporting span's parents stops after 64 steps (parent cycles in hostile input). A value from
+     * StartTraceV3 (rank 3) stays. A trace without reporting spans costs one probe of the partial
+     * index of migration V7.
+     */
+    private static final String UPSERT_TOKEN_USAGE = """
+            WITH RECURSIVE usage AS (
+                SELECT trace_id, span_id, parent_span_id, input_tokens, output_tokens, total_tokens
+                FROM spans
+                WHERE trace_id = ANY($1::varchar[])
+                    AND (input_tokens IS NOT NULL OR output_tokens IS NOT NULL OR total_tokens IS NOT NULL)
+            ), walk AS (
+                SELECT trace_id, span_id AS origin, parent_span_id AS ancestor, 1 AS depth
+                FROM usage WHERE parent_span_id IS NOT NULL
+                UNION ALL
+                SELECT w.trace_id, w.origin, s.parent_span_id, w.depth + 1
+                FROM walk w JOIN spans s ON s.trace_id = w.trace_id AND s.span_id = w.ancestor
+                WHERE s.parent_span_id IS NOT NULL AND w.depth < 64
+            ), sums AS (
+                SELECT u.trace_id, sum(COALESCE(u.input_tokens, 0)) AS input,
+                    sum(COALESCE(u.output_tokens, 0)) AS output,
+                    sum(COALESCE(u.total_tokens, COALESCE(u.input_tokens, 0) + COALESCE(u.output_tokens, 0))) AS total
+                FROM usage u
+                WHERE NOT EXISTS (SELECT 1 FROM walk w JOIN usage a ON a.trace_id = w.trace_id AND a.span_id = w.ancestor
+                                  WHERE w.trace_id = u.trace_id AND w.origin = u.span_id)
+                GROUP BY u.trace_id
+            )
+            INSERT INTO trace_metadata AS m (trace_id, key, value, rank, source)
+            SELECT trace_id, 'mlflow.trace.tokenUsage',
+                format('{"input_tokens": %s, "output_tokens": %s, "total_tokens": %s}', input, output, total), 2, ''
+            FROM sums ORDER BY trace_id
+            ON CONFLICT (trace_id, key) DO UPDATE SET value = EXCLUDED.value, rank = EXCLUDED.rank,
+                source = EXCLUDED.source
+            WHERE m.rank < 3 AND (m.value <> EXCLUDED.value OR m.rank <> EXCLUDED.rank
+                OR m.source IS DISTINCT FROM EXCLUDED.source)
             """;
 
     /** Spans already stored per trace of the batch (index-only scans of the primary key). */
@@ -208,6 +250,7 @@ public class PgTraceStore implements TraceStore {
                     return spans.replaceWith(refused);
                 })
                 .call(() -> execIfAny(conn, UPSERT_METADATA, metadata))
+                .call(() -> conn.preparedQuery(UPSERT_TOKEN_USAGE).execute(Tuple.of(traceIds)))
                 .call(() -> conn.preparedQuery(UPSERT_TAGS).execute(tags))
                 .call(() -> requestIds.length == 0 ? Uni.createFrom().voidItem()
                         : conn.preparedQuery(PendingFeedbackSql.ATTACH)
@@ -275,6 +318,9 @@ public class PgTraceStore implements TraceStore {
         Long[] starts = new Long[n];
         Long[] ends = new Long[n];
         String[] contents = new String[n];
+        Long[] inputTokens = new Long[n];
+        Long[] outputTokens = new Long[n];
+        Long[] totalTokens = new Long[n];
         int i = 0;
         for (TraceDraft d : drafts) {
             for (SpanRecord s : d.spans()) {
@@ -287,10 +333,16 @@ public class PgTraceStore implements TraceStore {
                 starts[i] = s.startTimeNanos();
                 ends[i] = s.endTimeNanos();
                 contents[i] = s.content();
+                if (s.tokens() != null) {
+                    inputTokens[i] = s.tokens().input();
+                    outputTokens[i] = s.tokens().output();
+                    totalTokens[i] = s.tokens().total();
+                }
                 i++;
             }
         }
-        return Tuple.from(new Object[] {traceIds, spanIds, parents, names, types, statuses, starts, ends, contents});
+        return Tuple.from(new Object[] {traceIds, spanIds, parents, names, types, statuses, starts, ends, contents,
+                inputTokens, outputTokens, totalTokens});
     }
 
     private static Tuple metadataRows(List<TraceDraft> drafts) {
