@@ -242,6 +242,23 @@ class ExperimentLifecycleTest {
                 (Object) new String[] {httpAgain.traceId(), grpcAgain.traceId()}, Long.parseLong(exp))).isEqualTo(2);
     }
 
+    @Test
+    void startTraceV3IntoADeletedExperimentIsRefusedAsMlflowDoes() {
+        String exp = Experiments.create("start-deleted");
+        post(EXP + "delete", "{\"experiment_id\": \"" + exp + "\"}").statusCode(200);
+        String traceId = "tr-" + io.tracebridge.support.Requests.randomTraceHex();
+        String body = """
+                {"trace": {"trace_info": {"trace_id": "%s",
+                  "trace_location": {"type": "MLFLOW_EXPERIMENT", "mlflow_experiment": {"experiment_id": "%s"}},
+                  "request_time": "2025-06-04T00:17:06.901Z", "execution_duration": "0.5s", "state": "OK"}}}
+                """.formatted(traceId, exp);
+        post("/api/3.0/mlflow/traces", body).statusCode(400).body("error_code", equalTo("INVALID_PARAMETER_VALUE"))
+                .body("message", equalTo("The experiment " + exp + " must be in the 'active' state. Current state is deleted."));
+        assertThat(Db.count(pool, "SELECT count(*) FROM traces WHERE trace_id = $1", traceId)).isZero();
+        post(EXP + "restore", "{\"experiment_id\": \"" + exp + "\"}").statusCode(200);
+        post("/api/3.0/mlflow/traces", body).statusCode(200).body("trace.trace_info.trace_id", equalTo(traceId));
+    }
+
     // ---- helpers ----------------------------------------------------------------------------------
 
     private static List<String> sorted(List<String> ids) {
