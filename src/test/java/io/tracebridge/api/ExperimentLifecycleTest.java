@@ -2,7 +2,10 @@ package io.tracebridge.api;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 
 import io.opentelemetry.api.common.Attributes;
@@ -16,6 +19,7 @@ import io.tracebridge.support.Db;
 import io.tracebridge.support.Experiments;
 import io.tracebridge.support.Otel;
 import io.tracebridge.support.RecordingExporter;
+import io.tracebridge.support.Traces;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
@@ -259,6 +263,59 @@ class ExperimentLifecycleTest {
         post("/api/3.0/mlflow/traces", body).statusCode(200).body("trace.trace_info.trace_id", equalTo(traceId));
     }
 
+    @Test
+    void tracesOfADeletedExperimentLeaveSearchAndComeBackOnRestore() {
+        String exp = Experiments.create("search-deleted");
+        String kept = Experiments.create("search-kept");
+        String request = "req-" + UUID.randomUUID();
+        String session = "session-" + UUID.randomUUID();
+        String trace = Traces.turn(exp, new Traces.Turn("chat", "user-del", session, request,
+                System.currentTimeMillis() - 60_000, "hi", "hello", Map.of("app_version", "1.0"), false));
+        String other = Traces.send(kept, "kept", null);
+        String feedback = "{\"assessment\": {\"assessment_name\": \"rating\", \"trace_id\": \"" + trace
+                + "\", \"source\": {\"source_type\": \"HUMAN\", \"source_id\": \"u\"}, \"feedback\": {\"value\": true}}}";
+        post("/api/3.0/mlflow/traces/" + trace + "/assessments", feedback).statusCode(200);
+        assertThat(searchIn(exp)).containsExactly(trace);
+
+        post(EXP + "delete", "{\"experiment_id\": \"" + exp + "\"}").statusCode(200);
+        assertThat(searchIn(exp)).as("one deleted location").isEmpty();
+        assertThat(searchIn(exp, kept)).as("a deleted and an active location").containsExactly(other);
+        assertThat(searchFiltered(exp, "attributes.client_request_id = '" + request + "'")).isEmpty();
+        String analytics = "/api/tracebridge/v1/analytics/";
+        given().queryParam("experiment_id", exp).get(analytics + "sessions").then().statusCode(200).body("sessions", empty());
+        given().queryParam("experiment_id", exp).get(analytics + "sessions/" + session).then().statusCode(200)
+                .body("traces", empty());
+        given().queryParam("experiment_id", exp).get(analytics + "users").then().statusCode(200).body("users", empty());
+        given().queryParam("experiment_id", exp).get(analytics + "feedback").then().statusCode(200).body("feedback", empty());
+        given().queryParam("experiment_id", exp).queryParam("interval", "hour").get(analytics + "feedback/timeline").then()
+                .statusCode(200).body("points", empty());
+        // Feedback by client request ID does not find it: kept pending, in that experiment or in all.
+        postFeedback(request, exp).statusCode(202).body("pending_feedback.status", equalTo("PENDING"));
+        postFeedback(request, null).statusCode(202);
+
+        // MLflow's get_trace_info, set_trace_tag and create_assessment do not look at the
+        // experiment's stage: the trace stays readable and writable by its ID.
+        given().get("/api/3.0/mlflow/traces/" + trace).then().statusCode(200)
+                .body("trace.trace_info.trace_id", equalTo(trace));
+        given().queryParam("trace_id", trace).get("/api/3.0/mlflow/traces/get").then().statusCode(200)
+                .body("trace.spans", hasSize(3));
+        given().queryParam("trace_ids", trace).get("/api/3.0/mlflow/traces/batchGet").then().statusCode(200)
+                .body("traces", hasSize(1));
+        given().contentType("application/json").body("{\"key\": \"reviewed\", \"value\": \"yes\"}")
+                .patch("/api/2.0/mlflow/traces/" + trace + "/tags").then().statusCode(200);
+        post("/api/3.0/mlflow/traces/" + trace + "/assessments", feedback).statusCode(200);
+
+        post(EXP + "restore", "{\"experiment_id\": \"" + exp + "\"}").statusCode(200);
+        assertThat(searchIn(exp)).containsExactly(trace);
+        assertThat(searchIn(exp, kept)).containsExactlyInAnyOrder(trace, other);
+        assertThat(searchFiltered(exp, "tags.reviewed = 'yes'")).containsExactly(trace);
+        given().queryParam("experiment_id", exp).get(analytics + "sessions").then().statusCode(200)
+                .body("sessions.session_id", equalTo(List.of(session)));
+        given().queryParam("experiment_id", exp).get(analytics + "feedback").then().statusCode(200)
+                .body("feedback", not(empty()));
+        postFeedback(request, exp).statusCode(201).body("assessment.trace_id", equalTo(trace));
+    }
+
     // ---- helpers ----------------------------------------------------------------------------------
 
     private static List<String> sorted(List<String> ids) {
@@ -279,6 +336,32 @@ class ExperimentLifecycleTest {
 
     private static ValidatableResponse post(String path, String body, int status) {
         return post(path, body).statusCode(status);
+    }
+
+    private static ValidatableResponse postFeedback(String clientRequestId, String experimentId) {
+        var r = given().contentType("application/json").queryParam("client_request_id", clientRequestId);
+        if (experimentId != null) {
+            r.queryParam("experiment_id", experimentId);
+        }
+        return r.body("{\"name\": \"by_request\", \"value\": true}").post("/api/tracebridge/v1/feedback").then();
+    }
+
+    private static List<String> searchFiltered(String experimentId, String filter) {
+        return search(List.of(experimentId), filter);
+    }
+
+    private static List<String> searchIn(String... experimentIds) {
+        return search(List.of(experimentIds), "");
+    }
+
+    private static List<String> search(List<String> experimentIds, String filter) {
+        StringBuilder locations = new StringBuilder();
+        for (String id : experimentIds) {
+            locations.append(locations.length() == 0 ? "" : ", ")
+                    .append("{\"type\": \"MLFLOW_EXPERIMENT\", \"mlflow_experiment\": {\"experiment_id\": \"").append(id).append("\"}}");
+        }
+        return post("/api/3.0/mlflow/traces/search", "{\"locations\": [" + locations + "], \"filter\": \""
+                + filter + "\", \"max_results\": 100}").statusCode(200).extract().jsonPath().getList("traces.trace_id");
     }
 
     private record Sent(String traceId, boolean ok) {
