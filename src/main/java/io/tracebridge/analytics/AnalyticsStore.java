@@ -42,14 +42,18 @@ public class AnalyticsStore {
         this.db = db;
     }
 
-    /** Fails with RESOURCE_DOES_NOT_EXIST unless the experiment exists (one primary-key lookup). */
-    public Uni<Void> requireExperiment(long experimentId) {
-        return db.execute("SELECT 1 FROM experiments WHERE experiment_id = $1", Tuple.of(experimentId))
+    /**
+     * Fails with RESOURCE_DOES_NOT_EXIST unless the experiment exists (one primary-key lookup);
+     * true when it is active. A deleted experiment's traces are out of the analytics (as out of
+     * trace search) until it is restored, so the callers then answer with nothing found.
+     */
+    public Uni<Boolean> requireExperiment(long experimentId) {
+        return db.execute("SELECT lifecycle_stage FROM experiments WHERE experiment_id = $1", Tuple.of(experimentId))
                 .map(rs -> {
                     if (rs.size() == 0) {
                         throw MlflowException.notFound("No Experiment with id=" + experimentId + " exists");
                     }
-                    return null;
+                    return io.tracebridge.model.Experiment.ACTIVE.equals(rs.iterator().next().getString(0));
                 });
     }
 

@@ -32,7 +32,7 @@ import java.util.function.Function;
 /**
  * Tracebridge's analytics endpoints behind the trace explorer (docs/analytics-api.md): sessions,
  * a session's turns, users, and feedback aggregates, each scoped to an experiment and a range
- * of trace request times.
+ * of trace request times. A deleted experiment answers as one without traces until restored.
  */
 @Tag(name = "Analytics", description = "Sessions, users and feedback aggregates of an experiment")
 @Path("/api/tracebridge/v1/analytics")
@@ -60,7 +60,8 @@ public class AnalyticsResource {
         TimeRange range = range(experimentId, start, end);
         int limit = PageSize.of(Requests.integer(maxResults, "max_results"), DEFAULT_PAGE, MAX_PAGE);
         return store.requireExperiment(range.experimentId())
-                .chain(() -> store.sessions(range, Requests.blankToNull(userId), limit, pageToken))
+                .chain(active -> active ? store.sessions(range, Requests.blankToNull(userId), limit, pageToken)
+                        : Uni.createFrom().item(new Page<GroupStats>(List.of(), null)))
                 .map(page -> page(page, "sessions", s -> {
                     ObjectNode n = Json.object();
                     n.put("session_id", s.id());
@@ -84,7 +85,7 @@ public class AnalyticsResource {
                                    @QueryParam("start_time_ms") String start, @QueryParam("end_time_ms") String end) {
         TimeRange range = range(experimentId, start, end);
         return store.requireExperiment(range.experimentId())
-                .chain(() -> store.sessionTurns(range, sessionId))
+                .chain(active -> active ? store.sessionTurns(range, sessionId) : Uni.createFrom().item(List.<SessionTurn>of()))
                 .map(turns -> {
                     ObjectNode n = Json.object();
                     n.put("session_id", sessionId);
@@ -107,7 +108,8 @@ public class AnalyticsResource {
         TimeRange range = range(experimentId, start, end);
         int limit = PageSize.of(Requests.integer(maxResults, "max_results"), DEFAULT_PAGE, MAX_PAGE);
         return store.requireExperiment(range.experimentId())
-                .chain(() -> store.users(range, limit, pageToken))
+                .chain(active -> active ? store.users(range, limit, pageToken)
+                        : Uni.createFrom().item(new Page<GroupStats>(List.of(), null)))
                 .map(page -> page(page, "users", u -> {
                     ObjectNode n = Json.object();
                     n.put("user_id", u.id());
@@ -131,7 +133,8 @@ public class AnalyticsResource {
         TimeRange range = range(experimentId, start, end);
         GroupKey key = GroupKey.parse(groupBy);
         return store.requireExperiment(range.experimentId())
-                .chain(() -> store.feedback(range, key, Requests.blankToNull(name)))
+                .chain(active -> active ? store.feedback(range, key, Requests.blankToNull(name))
+                        : Uni.createFrom().item(List.<FeedbackSummary>of()))
                 .map(list -> {
                     ObjectNode n = Json.object();
                     if (key == null) {
@@ -158,7 +161,8 @@ public class AnalyticsResource {
             default -> throw MlflowException.invalid("Invalid interval '" + interval + "'. Valid values are hour, day");
         };
         return store.requireExperiment(range.experimentId())
-                .chain(() -> store.timeline(range, Requests.blankToNull(name), intervalMs))
+                .chain(active -> active ? store.timeline(range, Requests.blankToNull(name), intervalMs)
+                        : Uni.createFrom().item(List.<AnalyticsStore.Point>of()))
                 .map(points -> {
                     ObjectNode n = Json.object();
                     n.put("interval_ms", intervalMs);

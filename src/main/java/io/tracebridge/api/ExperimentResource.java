@@ -53,15 +53,19 @@ public class ExperimentResource {
     public Uni<ObjectNode> create(String body) {
         access.caller().requireUnrestricted("create experiments");
         JsonNode req = Requests.body(body);
-        String name = Requests.required(Requests.text(req, "name"), "name");
-        if (name.isBlank() || name.length() > MAX_NAME_LENGTH) {
-            throw MlflowException.invalid("Invalid experiment name: '" + name + "'. Names must be 1 to "
-                    + MAX_NAME_LENGTH + " characters and not blank.");
-        }
+        String name = name(Requests.required(Requests.text(req, "name"), "name"));
         String artifactLocation = Requests.text(req, "artifact_location");
         Map<String, String> tags = tags(Requests.field(req, "tags"));
         return experiments.create(name, artifactLocation, tags)
                 .map(e -> Json.object().put("experiment_id", e.experimentId()));
+    }
+
+    private static String name(String name) {
+        if (name.isBlank() || name.length() > MAX_NAME_LENGTH) {
+            throw MlflowException.invalid("Invalid experiment name: '" + name + "'. Names must be 1 to "
+                    + MAX_NAME_LENGTH + " characters and not blank.");
+        }
+        return name;
     }
 
     private static Map<String, String> tags(JsonNode node) {
@@ -75,16 +79,98 @@ public class ExperimentResource {
         for (JsonNode t : node) {
             String key = Requests.required(Requests.text(t, "key"), "tags.key");
             String value = Requests.text(t, "value");
-            if (key.length() > MAX_TAG_KEY_LENGTH || (value != null && value.length() > MAX_TAG_VALUE_LENGTH)) {
-                throw MlflowException.invalid("Experiment tag '" + key + "' exceeds the maximum length (key "
-                        + MAX_TAG_KEY_LENGTH + ", value " + MAX_TAG_VALUE_LENGTH + ")");
-            }
+            checkTag(key, value);
             tags.put(key, value == null ? "" : value);
         }
         return tags;
     }
 
-    @Operation(summary = "Get an experiment by ID")
+    private static void checkTag(String key, String value) {
+        if (key.length() > MAX_TAG_KEY_LENGTH || (value != null && value.length() > MAX_TAG_VALUE_LENGTH)) {
+            throw MlflowException.invalid("Experiment tag '" + key + "' exceeds the maximum length (key "
+                    + MAX_TAG_KEY_LENGTH + ", value " + MAX_TAG_VALUE_LENGTH + ")");
+        }
+    }
+
+    // ---- Lifecycle: MLflow's DeleteExperiment, RestoreExperiment, UpdateExperiment,
+    // SetExperimentTag and DeleteExperimentTag. Each answers {} on success. A token limited to
+    // some experiments may change only those; deleting and restoring need the admin role (MLflow's
+    // auth asks for the experiment's delete permission there, its update permission for the rest).
+
+    @Operation(summary = "Delete an experiment (it is kept, with lifecycle_stage \"deleted\", until restored)")
+    @RequestBody(content = @Content(mediaType = "application/json", example = "{\"experiment_id\": \"1\"}"))
+    @RolesAllowed(Roles.ADMIN)
+    @POST
+    @Path("/delete")
+    @Consumes(MediaType.WILDCARD)
+    public Uni<ObjectNode> delete(String body) {
+        long id = allowed(Requests.body(body));
+        return experiments.delete(id).map(v -> Json.object());
+    }
+
+    @Operation(summary = "Restore a deleted experiment")
+    @RequestBody(content = @Content(mediaType = "application/json", example = "{\"experiment_id\": \"1\"}"))
+    @RolesAllowed(Roles.ADMIN)
+    @POST
+    @Path("/restore")
+    @Consumes(MediaType.WILDCARD)
+    public Uni<ObjectNode> restore(String body) {
+        long id = allowed(Requests.body(body));
+        return experiments.restore(id).map(v -> Json.object());
+    }
+
+    @Operation(summary = "Rename an active experiment")
+    @RequestBody(content = @Content(mediaType = "application/json", example = "{\"experiment_id\": \"1\", \"new_name\": \"chatbot-v2\"}"))
+    @RolesAllowed(Roles.WRITE)
+    @POST
+    @Path("/update")
+    @Consumes(MediaType.WILDCARD)
+    public Uni<ObjectNode> update(String body) {
+        JsonNode req = Requests.body(body);
+        long id = Requests.experimentId(Requests.text(req, "experiment_id"));
+        String newName = name(Requests.required(Requests.text(req, "new_name"), "new_name"));
+        access.caller().requireExperiment(id);
+        return experiments.rename(id, newName).map(v -> Json.object());
+    }
+
+    @Operation(summary = "Set a tag on an active experiment")
+    @RequestBody(content = @Content(mediaType = "application/json", example = "{\"experiment_id\": \"1\", \"key\": \"team\", \"value\": \"assistants\"}"))
+    @RolesAllowed(Roles.WRITE)
+    @POST
+    @Path("/set-experiment-tag")
+    @Consumes(MediaType.WILDCARD)
+    public Uni<ObjectNode> setTag(String body) {
+        JsonNode req = Requests.body(body);
+        long id = Requests.experimentId(Requests.text(req, "experiment_id"));
+        String key = Requests.required(Requests.text(req, "key"), "key");
+        String value = Requests.text(req, "value");
+        checkTag(key, value);
+        access.caller().requireExperiment(id);
+        return experiments.setTag(id, key, value == null ? "" : value).map(v -> Json.object());
+    }
+
+    @Operation(summary = "Delete a tag of an active experiment")
+    @RequestBody(content = @Content(mediaType = "application/json", example = "{\"experiment_id\": \"1\", \"key\": \"team\"}"))
+    @RolesAllowed(Roles.WRITE)
+    @POST
+    @Path("/delete-experiment-tag")
+    @Consumes(MediaType.WILDCARD)
+    public Uni<ObjectNode> deleteTag(String body) {
+        JsonNode req = Requests.body(body);
+        long id = Requests.experimentId(Requests.text(req, "experiment_id"));
+        String key = Requests.required(Requests.text(req, "key"), "key");
+        access.caller().requireExperiment(id);
+        return experiments.deleteTag(id, key).map(v -> Json.object());
+    }
+
+    /** The request's experiment ID, once the caller may touch that experiment. */
+    private long allowed(JsonNode req) {
+        long id = Requests.experimentId(Requests.text(req, "experiment_id"));
+        access.caller().requireExperiment(id);
+        return id;
+    }
+
+    @Operation(summary = "Get an experiment by ID (deleted ones too, with lifecycle_stage \"deleted\")")
     @RolesAllowed(Roles.READ)
     @GET
     @Path("/get")
@@ -99,7 +185,7 @@ public class ExperimentResource {
         });
     }
 
-    @Operation(summary = "Get an experiment by name (404 RESOURCE_DOES_NOT_EXIST when absent)")
+    @Operation(summary = "Get an experiment by name, deleted ones too (404 RESOURCE_DOES_NOT_EXIST when absent)")
     @RolesAllowed(Roles.READ)
     @GET
     @Path("/get-by-name")
@@ -116,8 +202,8 @@ public class ExperimentResource {
         });
     }
 
-    @Operation(summary = "Search experiments (name filter, order_by, paging)")
-    @RequestBody(content = @Content(mediaType = "application/json", example = "{\"filter\": \"name LIKE 'chat%'\", \"max_results\": 100}"))
+    @Operation(summary = "Search experiments (name filter, order_by, paging; view_type ACTIVE_ONLY (default), DELETED_ONLY or ALL)")
+    @RequestBody(content = @Content(mediaType = "application/json", example = "{\"filter\": \"name LIKE 'chat%'\", \"max_results\": 100, \"view_type\": \"ACTIVE_ONLY\"}"))
     @RolesAllowed(Roles.READ)
     @POST
     @Path("/search")
@@ -129,7 +215,7 @@ public class ExperimentResource {
                 Requests.integer(Requests.text(req, "max_results"), "max_results"), Requests.text(req, "page_token"));
     }
 
-    @Operation(summary = "Search experiments (query parameters)")
+    @Operation(summary = "Search experiments (query parameters, view_type as in the POST form)")
     @RolesAllowed(Roles.READ)
     @GET
     @Path("/search")

@@ -72,8 +72,9 @@ public class TraceResource {
                     var experiment = found.orElseThrow(() -> MlflowException.notFound(
                             "No Experiment with id=" + parsed.experimentId() + " exists"));
                     if (!experiment.isActive()) {
-                        throw new MlflowException(io.tracebridge.model.ErrorCode.INVALID_STATE,
-                                "Experiment " + parsed.experimentId() + " is deleted; traces cannot be added to it");
+                        // MLflow's start_trace (_check_experiment_is_active): 400 INVALID_PARAMETER_VALUE.
+                        throw MlflowException.invalid("The experiment " + parsed.experimentId()
+                                + " must be in the 'active' state. Current state is " + experiment.lifecycleStage() + ".");
                     }
                     return updates.startTrace(experiment, parsed.info());
                 })

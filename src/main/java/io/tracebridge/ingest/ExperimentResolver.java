@@ -2,16 +2,26 @@ package io.tracebridge.ingest;
 
 import io.smallrye.mutiny.Uni;
 import io.tracebridge.model.Experiment;
+import io.tracebridge.model.ExperimentChanged;
 import io.tracebridge.ops.TracebridgeConfig;
 import io.tracebridge.store.ExperimentStore;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Finds the experiment an OTLP request goes to: the {@code x-mlflow-experiment-id} header, or the
- * configured default. Active experiments are cached for a few seconds, since every OTLP request
- * needs one and they change rarely; unknown IDs are not cached.
+ * configured default. Active experiments are cached for {@link #CACHE_MILLIS}, since every OTLP
+ * request needs one and they change rarely; unknown and deleted IDs are not cached.
+ * <p>
+ * A delete, restore or rename committed in this replica evicts the experiment at once
+ * ({@link ExperimentChanged}), and a lookup that was under way meanwhile does not put its
+ * (possibly stale) answer into the cache. Other replicas do not hear of it: they keep accepting
+ * traces for a deleted experiment for at most {@link #CACHE_MILLIS} after the delete, until
+ * their entry expires. Requests that resolved the experiment before the delete may still commit
+ * after it.
  */
 @ApplicationScoped
 public class ExperimentResolver {
@@ -23,6 +33,8 @@ public class ExperimentResolver {
     private final ExperimentStore experiments;
     private final TracebridgeConfig config;
     private final ConcurrentHashMap<Long, Cached> cache = new ConcurrentHashMap<>();
+    /** Counts evictions: a lookup started before one does not fill the cache. */
+    private final AtomicLong evictions = new AtomicLong();
 
     public ExperimentResolver(ExperimentStore experiments, TracebridgeConfig config) {
         this.experiments = experiments;
@@ -43,6 +55,7 @@ public class ExperimentResolver {
         if (hit != null && hit.expiresAt() > now) {
             return Uni.createFrom().item(hit.experiment());
         }
+        long generation = evictions.get();
         // Bounded like the batch's write: a frozen backend must answer UNAVAILABLE, not hang.
         java.time.Duration timeout = config.db().writeTimeout();
         return experiments.get(id).ifNoItem().after(timeout)
@@ -55,7 +68,12 @@ public class ExperimentResolver {
                 throw new OtlpException(OtlpException.Kind.NOT_FOUND,
                         "Experiment with ID '" + id + "' is deleted; traces cannot be added to it");
             }
-            cache.put(id, new Cached(e, now + CACHE_MILLIS));
+            if (evictions.get() == generation) {
+                cache.put(id, new Cached(e, now + CACHE_MILLIS));
+                if (evictions.get() != generation) {
+                    cache.remove(id);
+                }
+            }
             return e;
         });
     }
@@ -63,10 +81,20 @@ public class ExperimentResolver {
     /** Forgets a cached experiment, e.g. after it was deleted. */
     public void evict(String experimentId) {
         try {
-            cache.remove(Long.parseLong(experimentId));
+            evict(Long.parseLong(experimentId));
         } catch (NumberFormatException ignored) {
             // not a cached ID
         }
+    }
+
+    void evict(long experimentId) {
+        evictions.incrementAndGet();
+        cache.remove(experimentId);
+    }
+
+    /** A delete, restore or rename committed in this replica. */
+    void onChange(@Observes ExperimentChanged change) {
+        evict(change.experimentId());
     }
 
     private static String abbreviate(String s) {

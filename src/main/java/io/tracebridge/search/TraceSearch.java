@@ -39,9 +39,17 @@ public final class TraceSearch {
         SqlParams params = new SqlParams();
         List<String> where = new ArrayList<>();
         // One experiment (the common case) as plain equality, so the (experiment, time) index also gives the order.
-        where.add(experimentIds.size() == 1
-                ? "t.experiment_id = " + params.add(experimentIds.get(0), "bigint")
-                : "t.experiment_id = ANY(" + params.add(experimentIds.toArray(Long[]::new), "bigint[]") + ")");
+        // Traces of deleted experiments are left out until the experiment is restored. Both forms are
+        // uncorrelated subqueries, evaluated once per statement, so the plan of the traces scan is unchanged.
+        if (experimentIds.size() == 1) {
+            String id = params.add(experimentIds.get(0), "bigint");
+            where.add("t.experiment_id = " + id);
+            where.add("EXISTS (SELECT 1 FROM experiments e WHERE e.experiment_id = " + id
+                    + " AND e.lifecycle_stage = 'active')");
+        } else {
+            where.add("t.experiment_id = ANY(ARRAY(SELECT e.experiment_id FROM experiments e WHERE e.experiment_id = ANY("
+                    + params.add(experimentIds.toArray(Long[]::new), "bigint[]") + ") AND e.lifecycle_stage = 'active'))");
+        }
         where.addAll(TraceFilterCompiler.compile(filter, params));
         List<OrderKey> order = TraceOrder.parse(orderBy, params);
         String fingerprint = fingerprint(experimentIds, filter, order);

@@ -32,4 +32,8 @@ public class ExperimentEntity {
 
     @Column(name = "last_update_time", nullable = false)
     public long lastUpdateTime;
+
+    public boolean isActive() {
+        return io.tracebridge.model.Experiment.ACTIVE.equals(lifecycleStage);
+    }
 }

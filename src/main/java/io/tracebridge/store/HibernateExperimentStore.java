@@ -3,8 +3,11 @@ package io.tracebridge.store;
 import io.smallrye.mutiny.Uni;
 import io.tracebridge.model.ErrorCode;
 import io.tracebridge.model.Experiment;
+import io.tracebridge.model.ExperimentChanged;
 import io.tracebridge.model.MlflowException;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
+import jakarta.persistence.LockModeType;
 import jakarta.persistence.PersistenceException;
 import org.hibernate.reactive.mutiny.Mutiny;
 
@@ -19,9 +22,11 @@ import java.util.stream.Collectors;
 @ApplicationScoped
 public class HibernateExperimentStore implements ExperimentStore {
     private final Mutiny.SessionFactory sessions;
+    private final Event<ExperimentChanged> changed;
 
-    public HibernateExperimentStore(Mutiny.SessionFactory sessions) {
+    public HibernateExperimentStore(Mutiny.SessionFactory sessions, Event<ExperimentChanged> changed) {
         this.sessions = sessions;
+        this.changed = changed;
     }
 
     @Override
@@ -107,6 +112,122 @@ public class HibernateExperimentStore implements ExperimentStore {
                         return withTags(s, page).map(exps -> new Page(exps, more ? q.offset() + q.maxResults() : null));
                     });
         });
+    }
+
+    // ---- Lifecycle (MLflow's SqlAlchemyStore: delete_experiment, restore_experiment,
+    // rename_experiment, set_experiment_tag, delete_experiment_tag). Each runs in one transaction
+    // that locks the experiment's row, so concurrent changes of one experiment are serialised.
+
+    @Override
+    public Uni<Void> delete(long experimentId) {
+        return lifecycle(experimentId, Experiment.ACTIVE, Experiment.DELETED);
+    }
+
+    @Override
+    public Uni<Void> restore(long experimentId) {
+        return lifecycle(experimentId, Experiment.DELETED, Experiment.ACTIVE);
+    }
+
+    /** Moves the experiment from one stage to the other; one in another stage is "not found", as in MLflow. */
+    private Uni<Void> lifecycle(long experimentId, String from, String to) {
+        return sessions.withTransaction((s, tx) -> locked(s, experimentId).invoke(e -> {
+                    if (e == null || !from.equals(e.lifecycleStage)) {
+                        throw notFound(experimentId);
+                    }
+                    e.lifecycleStage = to;
+                    e.lastUpdateTime = System.currentTimeMillis();
+                }))
+                .replaceWithVoid()
+                .invoke(() -> changed.fire(new ExperimentChanged(experimentId)));
+    }
+
+    @Override
+    public Uni<Void> rename(long experimentId, String newName) {
+        return sessions.withTransaction((s, tx) -> locked(s, experimentId).chain(e -> {
+                    if (e == null) {
+                        throw notFound(experimentId);
+                    }
+                    if (!e.isActive()) {
+                        throw new MlflowException(ErrorCode.INVALID_STATE, "Cannot rename a non-active experiment.");
+                    }
+                    if (newName.equals(e.name)) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    return s.createSelectionQuery("select e.id from ExperimentEntity e where e.name = :name", Long.class)
+                            .setParameter("name", newName)
+                            .getSingleResultOrNull()
+                            .invoke(other -> {
+                                if (other != null) {
+                                    throw alreadyExists(newName);
+                                }
+                                e.name = newName;
+                                e.lastUpdateTime = System.currentTimeMillis();
+                            })
+                            // Flush inside the mapping below, so that a name taken concurrently is
+                            // reported as RESOURCE_ALREADY_EXISTS, not as a database error.
+                            .chain(other -> s.flush());
+                }))
+                .onFailure(PersistenceException.class).transform(t -> isUniqueViolation(t) ? alreadyExists(newName) : t)
+                .replaceWithVoid()
+                .invoke(() -> changed.fire(new ExperimentChanged(experimentId)));
+    }
+
+    @Override
+    public Uni<Void> setTag(long experimentId, String key, String value) {
+        return sessions.withTransaction((s, tx) -> active(s, experimentId)
+                .chain(e -> s.find(ExperimentTagEntity.class, tagKey(experimentId, key)))
+                .chain(existing -> {
+                    if (existing != null) {
+                        existing.value = value;
+                        return Uni.createFrom().voidItem();
+                    }
+                    ExperimentTagEntity t = new ExperimentTagEntity();
+                    t.experimentId = experimentId;
+                    t.key = key;
+                    t.value = value;
+                    return s.persist(t);
+                }));
+    }
+
+    @Override
+    public Uni<Void> deleteTag(long experimentId, String key) {
+        return sessions.withTransaction((s, tx) -> active(s, experimentId)
+                .chain(e -> s.find(ExperimentTagEntity.class, tagKey(experimentId, key)))
+                .chain(existing -> {
+                    if (existing == null) {
+                        throw MlflowException.notFound("No tag with name: " + key + " in experiment with id "
+                                + experimentId);
+                    }
+                    return s.remove(existing);
+                }));
+    }
+
+    private static Uni<ExperimentEntity> locked(Mutiny.Session s, long experimentId) {
+        return s.find(ExperimentEntity.class, experimentId, LockModeType.PESSIMISTIC_WRITE);
+    }
+
+    /** The experiment, locked; RESOURCE_DOES_NOT_EXIST when absent, INVALID_PARAMETER_VALUE when deleted. */
+    private static Uni<ExperimentEntity> active(Mutiny.Session s, long experimentId) {
+        return locked(s, experimentId).invoke(e -> {
+            if (e == null) {
+                throw notFound(experimentId);
+            }
+            if (!e.isActive()) {
+                throw MlflowException.invalid("The experiment " + experimentId
+                        + " must be in the 'active' state. Current state is " + e.lifecycleStage + ".");
+            }
+        });
+    }
+
+    private static ExperimentTagEntity.Key tagKey(long experimentId, String key) {
+        ExperimentTagEntity.Key k = new ExperimentTagEntity.Key();
+        k.experimentId = experimentId;
+        k.key = key;
+        return k;
+    }
+
+    private static MlflowException notFound(long experimentId) {
+        return MlflowException.notFound("No Experiment with id=" + experimentId + " exists");
     }
 
     private Uni<List<Experiment>> withTags(Mutiny.Session s, List<ExperimentEntity> entities) {

@@ -3,8 +3,9 @@ package io.tracebridge.store;
 /**
  * Attaching pending feedback to traces. One statement: lock the pending rows (skipping rows
  * another transaction is attaching), pick the newest trace with the same client request ID
- * (in the pending row's experiment, if it names one), insert the assessments and mark the rows
- * ATTACHED. $1 is "now" in epoch ms; $2 limits it to some client request IDs, or NULL for all.
+ * (in the pending row's experiment, if it names one; never in a deleted experiment), insert the
+ * assessments and mark the rows ATTACHED. $1 is "now" in epoch ms; $2 limits it to some client
+ * request IDs, or NULL for all.
  * Runs inside the ingest transaction (so feedback attaches when its trace commits), after a
  * pending row is written, and from the periodic sweep.
  */
@@ -21,6 +22,7 @@ final class PendingFeedbackSql {
                 FROM locked l
                 JOIN traces t ON t.client_request_id = l.client_request_id
                              AND (l.experiment_id IS NULL OR t.experiment_id = l.experiment_id)
+                JOIN experiments e ON e.experiment_id = t.experiment_id AND e.lifecycle_stage = 'active'
                 ORDER BY l.pending_id, t.request_time DESC, t.trace_id
             ), inserted AS (
                 INSERT INTO assessments (assessment_id, trace_id, name, kind, value_json, value_text, value_number,

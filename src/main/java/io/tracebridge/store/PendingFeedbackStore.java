@@ -15,7 +15,7 @@ import java.util.List;
 
 /**
  * Feedback by client request ID (decision §8.7): logged on the newest trace with that ID, or kept
- * pending until such a trace arrives. Guarantee: a pending feedback becomes at most one
+ * pending until such a trace arrives. Traces of deleted experiments do not count (until restored). Guarantee: a pending feedback becomes at most one
  * assessment (rows are locked while attached), and one whose trace is stored before it expires
  * is attached by the ingest transaction or, at the latest, by the next sweep.
  */
@@ -75,8 +75,10 @@ public class PendingFeedbackStore {
     }
 
     private static Uni<String> newestTrace(SqlConnection conn, String clientRequestId, Long experimentId) {
-        return conn.preparedQuery("SELECT trace_id FROM traces WHERE client_request_id = $1 "
-                        + "AND ($2::bigint IS NULL OR experiment_id = $2::bigint) ORDER BY request_time DESC, trace_id LIMIT 1")
+        // Traces of deleted experiments are not candidates until the experiment is restored.
+        return conn.preparedQuery("SELECT t.trace_id FROM traces t JOIN experiments e ON e.experiment_id = t.experiment_id "
+                        + "AND e.lifecycle_stage = 'active' WHERE t.client_request_id = $1 "
+                        + "AND ($2::bigint IS NULL OR t.experiment_id = $2::bigint) ORDER BY t.request_time DESC, t.trace_id LIMIT 1")
                 .execute(Tuple.of(clientRequestId, experimentId))
                 .map(rs -> rs.size() == 0 ? null : rs.iterator().next().getString(0));
     }

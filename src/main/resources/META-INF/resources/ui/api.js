@@ -75,13 +75,13 @@ export async function call(path, { method = 'GET', query, body, signal } = {}) {
 
 // ---- MLflow ----------------------------------------------------------------------------------
 
-/** All experiments (follows next_page_token, at most a few pages). */
+/** All active experiments (follows next_page_token, at most a few pages); deleted ones are not offered. */
 export async function searchExperiments({ signal } = {}) {
   const all = [];
   let pageToken;
   for (let i = 0; i < 10; i++) {
     const r = await call('/api/2.0/mlflow/experiments/search', { method: 'POST', signal,
-      body: { max_results: 1000, ...(pageToken ? { page_token: pageToken } : {}) } });
+      body: { max_results: 1000, view_type: 'ACTIVE_ONLY', ...(pageToken ? { page_token: pageToken } : {}) } });
     all.push(...(r.experiments || []));
     pageToken = r.next_page_token;
     if (!pageToken) break;

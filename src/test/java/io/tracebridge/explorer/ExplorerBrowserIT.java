@@ -86,6 +86,8 @@ class ExplorerBrowserIT {
     private String token;
     private ExplorerSeed.Seed seed;
     private String userFilter;
+    /** An experiment deleted before the browser starts: the picker must not offer it. */
+    private String deletedExperiment;
     private String currentStep;
     private String failedStep;
 
@@ -110,6 +112,13 @@ class ExplorerBrowserIT {
             seeder.background(seed, now);
         }
         userFilter = "metadata.`mlflow.trace.user` = '" + seed.userId() + "'";
+        // Deleted in the database: the explorer's token is a write token, and deleting needs admin.
+        deletedExperiment = seeder.experiment("ui-deleted-" + System.nanoTime());
+        try (Connection db = db(); PreparedStatement ps = db.prepareStatement(
+                "UPDATE experiments SET lifecycle_stage = 'deleted' WHERE experiment_id = ?")) {
+            ps.setLong(1, Long.parseLong(deletedExperiment));
+            assertThat(ps.executeUpdate()).isEqualTo(1);
+        }
         Files.createDirectories(shots);
         browser = Browser.start(Path.of("target/chromedriver.log"));
     }
@@ -287,6 +296,30 @@ class ExplorerBrowserIT {
         assertJson(r, "none", "\"—\"");
     }
 
+    @Test
+    @Order(7)
+    @DisplayName("the experiment list asks for active experiments only (view_type ACTIVE_ONLY)")
+    void experimentListIsActiveOnly() throws Exception {
+        JsonNode r = modules("""
+                const api = await import('/ui/api.js');
+                const realFetch = window.fetch;
+                const sent = [];
+                window.fetch = (url, init) => { sent.push({ url: String(url), body: init && init.body }); return realFetch(url, init); };
+                const hadToken = api.getToken();
+                if (!hadToken && %s) api.setToken(%s);
+                try {
+                  const ids = (await api.searchExperiments()).map((e) => e.experiment_id);
+                  const mine = sent.find((s) => new URL(s.url).pathname.endsWith('/experiments/search'));
+                  return { path: new URL(mine.url).pathname, body: JSON.parse(mine.body), ids };
+                } finally {
+                  window.fetch = realFetch;
+                  if (!hadToken) api.clearToken();
+                }""".formatted(JSON.writeValueAsString(!token.isEmpty()), JSON.writeValueAsString(token)));
+        assertJson(r, "path", "\"/api/2.0/mlflow/experiments/search\"");
+        assertThat(r.path("body").path("view_type").asText()).isEqualTo("ACTIVE_ONLY");
+        assertThat(strings(r.path("ids"))).contains(seed.experimentId()).doesNotContain(deletedExperiment);
+    }
+
     // ==== The explorer as a user goes through it, in order in one tab ===========================
 
     @Test
@@ -317,6 +350,8 @@ class ExplorerBrowserIT {
         step(() -> {
             String exp = seed.experimentId();
             browser.present(By.cssSelector("[data-testid=\"experiment-select\"] option[value=\"" + exp + "\"]"));
+            assertThat(browser.count(By.cssSelector("[data-testid=\"experiment-select\"] option[value=\""
+                    + deletedExperiment + "\"]"))).as("options for the deleted experiment").isZero();
             browser.until("selecting experiment " + exp, d -> {
                 new Select(d.findElement(test("experiment-select"))).selectByValue(exp);
                 return true;

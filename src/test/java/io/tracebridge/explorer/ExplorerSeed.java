@@ -130,6 +130,12 @@ public final class ExplorerSeed {
         post("/api/3.0/mlflow/traces/" + traceId + "/assessments", a.toString());
     }
 
+    /** A new experiment without traces; its ID. */
+    public String experiment(String name) throws Exception {
+        return JSON.readTree(post("/api/2.0/mlflow/experiments/create", "{\"name\": \"" + name + "\"}"))
+                .path("experiment_id").asText();
+    }
+
     private String post(String path, String body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body));

@@ -103,6 +103,11 @@ class ReadmeExamplesIT {
         assertThat(p.exitValue()).as("every example answered 2xx:\n" + out).isZero();
 
         assertThat(answer(out, "experiments/get?experiment_id=1")).contains("\"name\":\"chatbot\"");
+        assertThat(answer(out, "experiments/set-experiment-tag")).isEqualTo("{}\n");
+        assertThat(answer(out, "DELETED_ONLY")).as("the throwaway experiment, renamed and deleted")
+                .contains("\"name\":\"scratch-old\"").contains("\"lifecycle_stage\":\"deleted\"")
+                .doesNotContain("chatbot");
+        assertThat(answer(out, "experiments/restore")).isEqualTo("{}\n");
         assertThat(answer(out, "/v1/traces")).doesNotContain("rejected");
         assertThat(answer(out, "batchGet")).contains(TRACE);
         assertThat(answer(out, "client_request_id = 'req-abc-123-xyz-789'")).contains(TRACE);

@@ -51,6 +51,9 @@ class AuthTest {
     static final String ADMIN = "tb_test_admin_" + "0123456789";
     /** Write, limited to the Default experiment 0. */
     static final String LIMITED = "tb_test_limited_" + "0123456789";
+    /** Admin, limited to an experiment other than 0 (one that need not exist). */
+    static final String LIMITED_ADMIN = "tb_test_limited_admin_" + "0123456789";
+    static final long LIMITED_ADMIN_EXPERIMENT = 424_242;
     /** Health, version, and the explorer's static files (no data: the page asks for a token). */
     static final Set<String> OPEN = Set.of("/version", "/health", "/q/health", "/q/health/live", "/q/health/ready",
             "/q/health/started", "/", "/ui/app.js");
@@ -62,7 +65,8 @@ class AuthTest {
                     "tracebridge.auth.tokens", "reader:read:" + TokenRegistry.sha256(READ)
                             + ";writer:write:" + TokenRegistry.sha256(WRITE)
                             + "\nadmin:admin:" + TokenRegistry.sha256(ADMIN)
-                            + ";limited:ingest:" + TokenRegistry.sha256(LIMITED) + ":0");
+                            + ";limited:ingest:" + TokenRegistry.sha256(LIMITED) + ":0"
+                            + ";limited-admin:admin:" + TokenRegistry.sha256(LIMITED_ADMIN) + ":" + LIMITED_ADMIN_EXPERIMENT);
         }
     }
 
@@ -111,7 +115,7 @@ class AuthTest {
         Logger.getLogger("").removeHandler(capture);
         synchronized (logged) {
             for (String line : logged) {
-                for (String token : List.of(READ, WRITE, ADMIN, LIMITED)) {
+                for (String token : List.of(READ, WRITE, ADMIN, LIMITED, LIMITED_ADMIN)) {
                     assertThat(line).doesNotContain(token);
                 }
             }
@@ -190,6 +194,18 @@ class AuthTest {
     void noSpellingOfARouteGetsPastItsRole() throws Exception {
         Map<String, String> tokenOfRole = Map.of(Roles.READ, READ, Roles.WRITE, WRITE);
         int checked = 0;
+        // The experiment lifecycle routes are among those tried, each with its role.
+        Map<String, String> roleOf = new java.util.HashMap<>();
+        for (Routes.Endpoint e : Routes.endpoints()) {
+            var ra = e.method().getAnnotation(jakarta.annotation.security.RolesAllowed.class);
+            roleOf.put(e.toString(), ra == null ? null : ra.value()[0]);
+        }
+        assertThat(roleOf).contains(
+                Map.entry("post /api/{version}/mlflow/experiments/delete", Roles.ADMIN),
+                Map.entry("post /api/{version}/mlflow/experiments/restore", Roles.ADMIN),
+                Map.entry("post /api/{version}/mlflow/experiments/update", Roles.WRITE),
+                Map.entry("post /api/{version}/mlflow/experiments/set-experiment-tag", Roles.WRITE),
+                Map.entry("post /api/{version}/mlflow/experiments/delete-experiment-tag", Roles.WRITE));
         for (Routes.Endpoint e : Routes.endpoints()) {
             jakarta.annotation.security.RolesAllowed roles = e.method().getAnnotation(jakarta.annotation.security.RolesAllowed.class);
             if (roles == null) {
@@ -397,6 +413,63 @@ class AuthTest {
         as(READ).get("/api/3.0/mlflow/traces/" + inOther.traceId).then().statusCode(200)
                 .body("trace.trace_info.tags.k", org.hamcrest.Matchers.nullValue())
                 .body("trace.trace_info.assessments", org.hamcrest.Matchers.empty());
+    }
+
+    /**
+     * Experiment management: renaming and tags need write, deleting and restoring need admin (as
+     * MLflow's auth asks for update and delete permission), and a token limited to some
+     * experiments changes only those: one limited to another experiment cannot delete, restore,
+     * rename or tag the Default experiment 0, whatever its scope.
+     */
+    @Test
+    void experimentLifecycleNeedsItsRoleAndStaysInTheTokensExperiments() {
+        String exp = createExperiment(WRITE);
+        String id = "\"experiment_id\": \"" + exp + "\"";
+        Map<String, String> ops = new java.util.LinkedHashMap<>();
+        ops.put("delete", "{" + id + "}");
+        ops.put("restore", "{" + id + "}");
+        ops.put("update", "{" + id + ", \"new_name\": \"auth-renamed-" + UUID.randomUUID() + "\"}");
+        ops.put("set-experiment-tag", "{" + id + ", \"key\": \"k\", \"value\": \"v\"}");
+        ops.put("delete-experiment-tag", "{" + id + ", \"key\": \"k\"}");
+        for (var op : ops.entrySet()) {
+            lifecycle(READ, op.getKey(), op.getValue()).statusCode(403).body("error_code", equalTo("PERMISSION_DENIED"));
+            lifecycle(null, op.getKey(), op.getValue()).statusCode(401);
+        }
+        lifecycle(WRITE, "set-experiment-tag", ops.get("set-experiment-tag")).statusCode(200);
+        lifecycle(WRITE, "delete-experiment-tag", ops.get("delete-experiment-tag")).statusCode(200);
+        lifecycle(WRITE, "update", ops.get("update")).statusCode(200);
+        lifecycle(WRITE, "delete", ops.get("delete")).statusCode(403)
+                .body("message", equalTo("Token 'writer' has scope write; this request needs admin"));
+        as(READ).get("/api/2.0/mlflow/experiments/get?experiment_id=" + exp).then().body("experiment.lifecycle_stage",
+                equalTo("active"));
+        lifecycle(ADMIN, "delete", ops.get("delete")).statusCode(200);
+        lifecycle(WRITE, "restore", ops.get("restore")).statusCode(403);
+        lifecycle(ADMIN, "restore", ops.get("restore")).statusCode(200);
+
+        // A write token limited to experiment 0 changes nothing in another experiment.
+        for (var op : ops.entrySet()) {
+            lifecycle(LIMITED, op.getKey(), op.getValue()).statusCode(403).body("error_code", equalTo("PERMISSION_DENIED"));
+        }
+        // An admin token limited to another experiment cannot touch experiment 0.
+        String zero = "\"experiment_id\": \"0\"";
+        for (String op : List.of("delete", "restore", "update", "set-experiment-tag", "delete-experiment-tag")) {
+            lifecycle(LIMITED_ADMIN, op, "{" + zero + ", \"new_name\": \"hijacked\", \"key\": \"k\", \"value\": \"v\"}")
+                    .statusCode(403).body("error_code", equalTo("PERMISSION_DENIED"))
+                    .body("message", equalTo("Token 'limited-admin' may not access experiment 0"));
+        }
+        as(READ).get("/api/2.0/mlflow/experiments/get?experiment_id=0").then().statusCode(200)
+                .body("experiment.lifecycle_stage", equalTo("active")).body("experiment.name", equalTo("Default"))
+                .body("experiment.tags", org.hamcrest.Matchers.empty());
+        // Within its own experiment a limited token has its scope's rights.
+        lifecycle(LIMITED, "set-experiment-tag", "{" + zero + ", \"key\": \"owner\", \"value\": \"limited\"}").statusCode(200);
+        lifecycle(LIMITED, "delete-experiment-tag", "{" + zero + ", \"key\": \"owner\"}").statusCode(200);
+        lifecycle(LIMITED, "delete", "{" + zero + "}").statusCode(403)
+                .body("message", equalTo("Token 'limited' has scope write; this request needs admin"));
+    }
+
+    private static io.restassured.response.ValidatableResponse lifecycle(String token, String op, String body) {
+        RequestSpecification r = token == null ? given() : as(token);
+        return r.contentType("application/json").body(body).post("/api/3.0/mlflow/experiments/" + op).then();
     }
 
     // ---------------------------------------------------------------------------------------

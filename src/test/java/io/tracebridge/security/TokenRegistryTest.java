@@ -71,6 +71,10 @@ class TokenRegistryTest {
     void everyResourceMethodDeclaresItsRole() throws Exception {
         var endpoints = io.tracebridge.support.Routes.endpoints();
         assertThat(endpoints).hasSizeGreaterThan(25);
+        assertThat(endpoints.stream().map(Object::toString)).contains(
+                "post /api/{version}/mlflow/experiments/delete", "post /api/{version}/mlflow/experiments/restore",
+                "post /api/{version}/mlflow/experiments/update", "post /api/{version}/mlflow/experiments/set-experiment-tag",
+                "post /api/{version}/mlflow/experiments/delete-experiment-tag");
         for (var e : endpoints) {
             var roles = e.method().getAnnotation(jakarta.annotation.security.RolesAllowed.class);
             boolean open = e.method().isAnnotationPresent(jakarta.annotation.security.PermitAll.class);
@@ -80,7 +84,8 @@ class TokenRegistryTest {
                 continue;
             }
             String expected;
-            if (e.path().endsWith("/delete-traces")) {
+            if (e.path().endsWith("/delete-traces") || e.path().endsWith("/experiments/delete")
+                    || e.path().endsWith("/experiments/restore")) {
                 expected = Roles.ADMIN;
             } else if (e.verb().equals("get") || e.path().endsWith("/search")) {
                 expected = Roles.READ;
