@@ -36,7 +36,7 @@ final class MlflowMessages {
             "client_request_id");
     /**
      * {@code SearchTraceUtils._VALID_IDENTIFIERS = _IDENTIFIERS | set(_ALTERNATE_IDENTIFIERS.keys())}.
-     * Tracebridge also accepts {@code request_metadata}'s spelling in any case, and {@code issue}.
+     * Tracebridge also accepts these in any case, and {@code issue} (newer MLflow has it).
      */
     static final List<String> IDENTIFIERS = List.of("tag", "request_metadata", "attribute", "span", "feedback",
             "expectation", "tags", "attributes", "trace", "metadata");
