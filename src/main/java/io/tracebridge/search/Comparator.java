@@ -4,7 +4,13 @@ package io.tracebridge.search;
 public enum Comparator {
     EQ("="), NE("!="), LT("<"), LE("<="), GT(">"), GE(">="),
     LIKE("LIKE"), ILIKE("ILIKE"), RLIKE("RLIKE"), IN("IN"), NOT_IN("NOT IN"),
-    IS_NULL("IS NULL"), IS_NOT_NULL("IS NOT NULL");
+    IS_NULL("IS NULL"), IS_NOT_NULL("IS NOT NULL"),
+    /**
+     * A comparison operator MLflow's SQL tokenizer accepts but no key does ({@code ==},
+     * {@code ~}, {@code NOT LIKE}, ...): rejected per key, with the key's list, as MLflow does.
+     * {@link Clause#op()} has the operator as written.
+     */
+    OTHER("?");
 
     private final String text;
 

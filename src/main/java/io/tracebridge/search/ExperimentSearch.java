@@ -72,7 +72,7 @@ public final class ExperimentSearch {
             }
             case "experiment_id" -> {
                 if (c.comparator() != Comparator.EQ && c.comparator() != Comparator.NE) {
-                    throw MlflowException.invalid("Invalid comparator '" + c.comparator().text()
+                    throw MlflowException.invalid("Invalid comparator '" + c.op()
                             + "' for experiment_id; use = or !=");
                 }
                 try {
@@ -101,7 +101,7 @@ public final class ExperimentSearch {
             case NE -> field + " <> :" + p;
             case LIKE -> field + " like :" + p;
             case ILIKE -> "lower(" + field + ") like lower(:" + p + ")";
-            default -> throw MlflowException.invalid("Invalid comparator '" + c.comparator().text()
+            default -> throw MlflowException.invalid("Invalid comparator '" + c.op()
                     + "' not one of '['=', '!=', 'LIKE', 'ILIKE']' for '" + c.identifier() + "'");
         };
     }

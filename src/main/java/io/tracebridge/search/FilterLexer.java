@@ -13,7 +13,8 @@ final class FilterLexer {
 
     enum Type { WORD, DOT, BACKTICK, STRING, NUMBER, OP, LPAREN, RPAREN, COMMA, SEMICOLON, END }
 
-    record Token(Type type, String text, char quote, int position) {
+    /** {@code position} and {@code end} delimit the token in the filter string. */
+    record Token(Type type, String text, char quote, int position, int end) {
     }
 
     private FilterLexer() {
@@ -32,7 +33,7 @@ final class FilterLexer {
                 while (j < n && (Character.isLetterOrDigit(s.charAt(j)) || s.charAt(j) == '_')) {
                     j++;
                 }
-                out.add(new Token(Type.WORD, s.substring(i, j), '\0', i));
+                out.add(new Token(Type.WORD, s.substring(i, j), '\0', i, j));
                 i = j;
             } else if (Character.isDigit(c) || (c == '-' && i + 1 < n
                     && (Character.isDigit(s.charAt(i + 1)) || s.charAt(i + 1) == '.'))) {
@@ -52,7 +53,7 @@ final class FilterLexer {
                         }
                     }
                 }
-                out.add(new Token(Type.NUMBER, s.substring(i, j), '\0', i));
+                out.add(new Token(Type.NUMBER, s.substring(i, j), '\0', i, j));
                 i = j;
             } else if (c == '\'' || c == '"' || c == '`') {
                 StringBuilder b = new StringBuilder();
@@ -79,40 +80,43 @@ final class FilterLexer {
                     j++;
                 }
                 if (!closed) {
-                    throw MlflowException.invalid("Invalid filter string: unterminated quote starting at position "
-                            + i + ": " + excerpt(s, i));
+                    // MLflow (SearchTraceUtils._process_statement) reports this as an invalid clause.
+                    throw MlflowException.invalid("Invalid clause(s) in filter string: unterminated quote starting at "
+                            + "position " + i + ": " + excerpt(s, i));
                 }
-                out.add(new Token(c == '`' ? Type.BACKTICK : Type.STRING, b.toString(), c, i));
+                out.add(new Token(c == '`' ? Type.BACKTICK : Type.STRING, b.toString(), c, i, j));
                 i = j;
             } else if (c == '.') {
-                out.add(new Token(Type.DOT, ".", '\0', i));
+                out.add(new Token(Type.DOT, ".", '\0', i, i + 1));
                 i++;
             } else if (c == '(') {
-                out.add(new Token(Type.LPAREN, "(", '\0', i++));
+                out.add(new Token(Type.LPAREN, "(", '\0', i, ++i));
             } else if (c == ')') {
-                out.add(new Token(Type.RPAREN, ")", '\0', i++));
+                out.add(new Token(Type.RPAREN, ")", '\0', i, ++i));
             } else if (c == ',') {
-                out.add(new Token(Type.COMMA, ",", '\0', i++));
+                out.add(new Token(Type.COMMA, ",", '\0', i, ++i));
             } else if (c == ';') {
-                out.add(new Token(Type.SEMICOLON, ";", '\0', i++));
-            } else if (c == '=' || c == '!' || c == '<' || c == '>') {
+                out.add(new Token(Type.SEMICOLON, ";", '\0', i, ++i));
+            } else if (isOperatorChar(c)) {
+                // Like MLflow's SQL tokenizer (sqlparse): a run of these characters is one
+                // comparison operator; which ones a key accepts is the compiler's check.
                 int j = i + 1;
-                if (j < n && (s.charAt(j) == '=' || (c == '<' && s.charAt(j) == '>'))) {
+                while (j < n && isOperatorChar(s.charAt(j))) {
                     j++;
                 }
-                String op = s.substring(i, j);
-                if (op.equals("!")) {
-                    throw MlflowException.invalid("Invalid filter string: unexpected '!' at position " + i);
-                }
-                out.add(new Token(Type.OP, op, '\0', i));
+                out.add(new Token(Type.OP, s.substring(i, j), '\0', i, j));
                 i = j;
             } else {
                 throw MlflowException.invalid("Invalid filter string: unexpected character '" + c
                         + "' at position " + i + ": " + excerpt(s, i));
             }
         }
-        out.add(new Token(Type.END, "", '\0', n));
+        out.add(new Token(Type.END, "", '\0', n, n));
         return out;
+    }
+
+    private static boolean isOperatorChar(char c) {
+        return c == '=' || c == '!' || c == '<' || c == '>';
     }
 
     static String excerpt(String s, int at) {

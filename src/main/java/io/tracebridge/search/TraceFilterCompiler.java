@@ -12,6 +12,8 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Validates parsed filter clauses against MLflow's trace search keys (contract §5.2, decisions
@@ -27,9 +29,11 @@ final class TraceFilterCompiler {
     private static final Set<Comparator> NULL_OPS = EnumSet.of(Comparator.IS_NULL, Comparator.IS_NOT_NULL);
     private static final Set<Comparator> NUMERIC_OPS = EnumSet.of(Comparator.EQ, Comparator.NE,
             Comparator.LT, Comparator.LE, Comparator.GT, Comparator.GE);
-    private static final String VALID_ATTRIBUTES = "{'request_id', 'client_request_id', 'status', 'timestamp', "
-            + "'timestamp_ms', 'execution_time', 'execution_time_ms', 'end_time', 'end_time_ms', 'name', "
-            + "'run_id', 'prompt', 'text'}";
+    private static final Set<Comparator> TAG_OPS = union(STRING_OPS, NULL_OPS);
+    private static final Set<Comparator> SPAN_OPS = union(STRING_OPS, LIST_OPS);
+    /** MLflow's search keys, and {@code prompt}, which Tracebridge accepts too (newer MLflow has it). */
+    private static final Set<String> ATTRIBUTE_KEYS = Stream.concat(MlflowMessages.SEARCH_ATTRIBUTE_KEYS.stream(),
+            Stream.of("prompt")).collect(Collectors.toUnmodifiableSet());
 
     private final SqlParams params;
     private final List<String> conditions = new ArrayList<>();
@@ -39,10 +43,19 @@ final class TraceFilterCompiler {
         this.params = params;
     }
 
-    /** SQL conditions (to be AND-ed) for the filter string. */
+    /**
+     * SQL conditions (to be AND-ed) for the filter string. Like MLflow, it first checks every
+     * clause the way MLflow's parser does (prefixes, keys, values, span keys), then the
+     * comparators the way MLflow's SQL store does, so the first error reported is the one MLflow
+     * reports.
+     */
     static List<String> compile(String filter, SqlParams params) {
         TraceFilterCompiler c = new TraceFilterCompiler(params);
-        for (Clause clause : FilterParser.parse(filter)) {
+        List<Clause> clauses = FilterParser.parse(filter);
+        for (Clause clause : clauses) {
+            check(clause);
+        }
+        for (Clause clause : clauses) {
             c.clause(clause);
         }
         if (!c.spanConditions.isEmpty()) {
@@ -52,19 +65,161 @@ final class TraceFilterCompiler {
         return c.conditions;
     }
 
-    private void clause(Clause c) {
+    /** MLflow's type for the clause's prefix ({@code SearchTraceUtils._valid_entity_type}); also {@code issue}. */
+    private static String type(Clause c) {
         String prefix = c.prefix() == null ? "attribute" : c.prefix().toLowerCase(Locale.ROOT);
-        switch (prefix) {
-            case "attribute", "attributes", "trace" -> attribute(c);
-            case "tag", "tags" -> conditions.add(tag(c, c.key()));
-            case "metadata", "request_metadata" -> conditions.add(metadata(c, c.key()));
+        return switch (prefix) {
+            case "attribute", "attributes", "trace" -> "attribute";
+            case "tag", "tags" -> "tag";
+            case "metadata", "request_metadata" -> "request_metadata";
+            case "span", "feedback", "expectation", "issue" -> prefix;
+            default -> throw MlflowMessages.invalidEntityType(c.prefix());
+        };
+    }
+
+    /**
+     * What MLflow's parser rejects ({@code SearchTraceUtils._process_statement},
+     * {@code _get_identifier}, {@code _get_value}, and {@code is_span} for span keys), with its
+     * messages. Tracebridge's supersets pass: IS [NOT] NULL on tags, metadata, feedback,
+     * expectations (and name, run_id); numbers and unquoted words for feedback and expectations.
+     */
+    private static void check(Clause c) {
+        String type = type(c);
+        boolean nullCheck = NULL_OPS.contains(c.comparator());
+        if (nullCheck && !acceptsNull(type, c.key())) {
+            // MLflow 3.6 has no IS NULL: its tokenizer leaves the words outside any comparison.
+            List<String> tokens = new ArrayList<>();
+            tokens.add(c.source() == null ? c.identifier() : c.source().identifier());
+            tokens.addAll(c.source() == null ? List.of(c.op()) : c.source().opTokens());
+            throw MlflowMessages.invalidClauses(tokens);
+        }
+        switch (type) {
+            case "attribute" -> checkAttribute(c);
+            case "tag" -> checkStringValue(c, "tag", true);
+            case "request_metadata" -> checkStringValue(c, "request_metadata", false);
+            case "span" -> {
+                checkStringValue(c, "span", true);
+                checkSpanKey(c);
+            }
+            case "feedback", "expectation" -> {
+                if (c.isList()) {
+                    throw MlflowMessages.expectedQuotedString(type, c.valueText());
+                }
+                if (!nullCheck && !c.quoted() && c.valueText().startsWith("`")) {
+                    throw MlflowMessages.notQuoted(c.valueText());
+                }
+            }
+            default -> {
+                // issue: checked when compiled
+            }
+        }
+    }
+
+    private static boolean acceptsNull(String type, String key) {
+        return switch (type) {
+            case "tag", "request_metadata", "feedback", "expectation" -> true;
+            case "attribute" -> key.equals("name") || key.equals("run_id");
+            default -> false;
+        };
+    }
+
+    /** {@code SearchUtils._get_identifier} and {@code SearchTraceUtils._get_value} for attributes. */
+    private static void checkAttribute(Clause c) {
+        String key = c.key();
+        if (!ATTRIBUTE_KEYS.contains(key)) {
+            throw MlflowMessages.invalidAttributeKey(key, MlflowMessages.SEARCH_ATTRIBUTE_KEYS);
+        }
+        if (NULL_OPS.contains(c.comparator())) {
+            return;
+        }
+        if (c.isList()) {
+            if (!MlflowMessages.IN_ATTRIBUTE_KEYS.contains(key)) {
+                throw MlflowMessages.listForAttribute();
+            }
+            if (c.value() instanceof Clause.InvalidList bad) {
+                throw MlflowException.invalid(bad.message());
+            }
+            return;
+        }
+        boolean numeric = MlflowMessages.NUMERIC_ATTRIBUTES.contains(key);
+        if (c.value() instanceof BigDecimal) {
+            if (!numeric) {
+                throw MlflowMessages.numberForStringAttribute();
+            }
+            return;
+        }
+        if (!c.quoted()) {
+            throw MlflowMessages.notQuoted(c.valueText());
+        }
+        if (numeric && !isNumber(String.valueOf(c.value()))) {
+            throw MlflowMessages.expectedNumericAttribute(key, c.valueText());
+        }
+    }
+
+    /** {@code SearchTraceUtils._get_value} for tag, request_metadata and span values. */
+    private static void checkStringValue(Clause c, String type, boolean listsAllowed) {
+        if (NULL_OPS.contains(c.comparator())) {
+            return;
+        }
+        if (c.isList()) {
+            if (!listsAllowed) {
+                throw MlflowMessages.expectedQuotedString(type, c.valueText());
+            }
+            if (c.value() instanceof Clause.InvalidList bad) {
+                throw MlflowException.invalid(bad.message());
+            }
+            return;
+        }
+        if (c.value() instanceof BigDecimal) {
+            throw MlflowMessages.expectedQuotedString(type, c.valueText());
+        }
+        if (!c.quoted()) {
+            throw MlflowMessages.notQuoted(c.valueText());
+        }
+    }
+
+    /** {@code SearchTraceUtils.is_span}, which MLflow's parser calls with the comparator as written. */
+    private static void checkSpanKey(Clause c) {
+        String key = c.key();
+        if (key.startsWith("attributes.") || key.equals("name") || key.equals("type") || key.equals("status")) {
+            if (key.equals("attributes.")) {
+                throw MlflowMessages.emptySpanAttribute();
+            }
+            if (!SPAN_OPS.contains(c.comparator())) {
+                throw MlflowMessages.spanComparator(key, c.op());
+            }
+        } else if (key.equals("content")) {
+            if (c.comparator() != Comparator.LIKE && c.comparator() != Comparator.ILIKE) {
+                throw MlflowMessages.spanContentComparator(c.op());
+            }
+        } else {
+            throw MlflowMessages.invalidSpanAttribute(key);
+        }
+    }
+
+    private static boolean isNumber(String s) {
+        try {
+            new BigDecimal(s.trim());
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** The comparator as MLflow's SQL store prints it: upper-cased. */
+    private static String storeOp(Clause c) {
+        return c.op().toUpperCase(Locale.ROOT);
+    }
+
+    private void clause(Clause c) {
+        switch (type(c)) {
+            case "attribute" -> attribute(c);
+            case "tag" -> conditions.add(tag(c, c.key()));
+            case "request_metadata" -> conditions.add(metadata(c, c.key()));
             case "span" -> span(c);
             case "feedback" -> conditions.add(assessment(c, "FEEDBACK"));
             case "expectation" -> conditions.add(assessment(c, "EXPECTATION"));
-            case "issue" -> issue(c);
-            default -> throw MlflowException.invalid("Invalid entity type '" + c.prefix() + "'. Valid values are "
-                    + "['attribute', 'attributes', 'trace', 'tag', 'tags', 'metadata', 'request_metadata', "
-                    + "'span', 'feedback', 'expectation', 'issue']");
+            default -> issue(c);
         }
     }
 
@@ -86,28 +241,35 @@ final class TraceFilterCompiler {
                     : metadata(c, TraceMetadataKeys.SOURCE_RUN));
             case "prompt" -> conditions.add(prompt(c));
             case "text" -> {
-                requireOps(c, EnumSet.of(Comparator.LIKE, Comparator.ILIKE), "text");
+                // MLflow maps trace.text to span.content (SearchTraceUtils.SEARCH_KEY_TO_SPAN).
+                if (c.comparator() != Comparator.LIKE && c.comparator() != Comparator.ILIKE) {
+                    throw MlflowMessages.spanContentComparator(storeOp(c));
+                }
                 conditions.add("EXISTS (SELECT 1 FROM spans s WHERE s.trace_id = t.trace_id AND "
                         + stringCondition(c, "s.content") + ")");
             }
-            default -> throw MlflowException.invalid("Invalid attribute key '" + c.key()
-                    + "' specified. Valid keys are '" + VALID_ATTRIBUTES + "'");
+            default -> throw MlflowMessages.invalidAttributeKey(c.key(), MlflowMessages.SEARCH_ATTRIBUTE_KEYS);
         }
     }
 
-    /** request_id, client_request_id, status: string comparators or a list. */
+    /** request_id, client_request_id, status (and span name, type, status): string comparators or a list. */
     private String stringOrList(Clause c, String column) {
         if (LIST_OPS.contains(c.comparator())) {
             return listCondition(c, column);
         }
-        requireOps(c, STRING_OPS, c.identifier());
+        if (!STRING_OPS.contains(c.comparator())) {
+            throw "span".equals(type(c)) ? MlflowMessages.spanComparator(c.key(), c.op())
+                    : MlflowMessages.stringAttributeComparator(storeOp(c));
+        }
         return stringCondition(c, column);
     }
 
     private String listCondition(Clause c, String column) {
+        if (c.value() instanceof Clause.InvalidList bad) {
+            throw MlflowException.invalid(bad.message());
+        }
         if (!(c.value() instanceof List<?>)) {
-            throw MlflowException.invalid("While parsing a list in the query, expected a non-empty list of string "
-                    + "values, but got " + c.value() + " for '" + c.identifier() + "'");
+            throw MlflowMessages.invalidClauses(List.of(c.identifier(), c.op(), c.valueText()));
         }
         String p = params.add(c.listValue().toArray(String[]::new), "text[]");
         return c.comparator() == Comparator.IN ? column + " = ANY(" + p + ")" : column + " <> ALL(" + p + ")";
@@ -127,10 +289,11 @@ final class TraceFilterCompiler {
 
     private String numeric(Clause c, String column) {
         if (LIST_OPS.contains(c.comparator())) {
-            throw MlflowException.invalid("Only attributes in {'name', 'status', 'request_id', 'run_id', "
-                    + "'client_request_id'} supports comparison with a list of quoted string values.");
+            throw MlflowMessages.listForAttribute();
         }
-        requireOps(c, NUMERIC_OPS, c.identifier());
+        if (!NUMERIC_OPS.contains(c.comparator())) {
+            throw MlflowMessages.numericAttributeComparator(storeOp(c));
+        }
         return column + " " + c.comparator().sqlOperator() + " " + number(c);
     }
 
@@ -142,8 +305,14 @@ final class TraceFilterCompiler {
             try {
                 n = new BigDecimal(String.valueOf(c.value()).trim());
             } catch (NumberFormatException e) {
-                throw MlflowException.invalid("Expected numeric value for '" + c.identifier() + "', got '"
-                        + c.value() + "'");
+                String type = type(c);
+                if (type.equals("feedback") || type.equals("expectation")) {
+                    // Tracebridge compares feedback numerically (MLflow 3.6 does not); the
+                    // words follow SearchUtils._get_value's for metrics.
+                    throw MlflowException.invalid("Expected numeric value type for " + type + ". Found "
+                            + c.valueText());
+                }
+                throw MlflowMessages.expectedNumericAttribute(c.key(), c.valueText());
             }
         }
         try {
@@ -158,7 +327,9 @@ final class TraceFilterCompiler {
      * a tag filter also matches the metadata value (decision §8.1).
      */
     private String tag(Clause c, String key) {
-        requireOps(c, union(STRING_OPS, NULL_OPS), "tag");
+        if (!TAG_OPS.contains(c.comparator())) {
+            throw MlflowMessages.tagComparator(storeOp(c));
+        }
         String k = params.text(key);
         String exists = "EXISTS (SELECT 1 FROM trace_tags g WHERE g.trace_id = t.trace_id AND g.key = " + k;
         String column = contextColumn(key);
@@ -181,7 +352,9 @@ final class TraceFilterCompiler {
     }
 
     private String metadata(Clause c, String key) {
-        requireOps(c, union(STRING_OPS, NULL_OPS), "metadata");
+        if (!TAG_OPS.contains(c.comparator())) {
+            throw MlflowMessages.metadataComparator(storeOp(c));
+        }
         String column = contextColumn(key);
         if (column != null) {
             return metadataColumnCondition(c, column);
@@ -242,19 +415,20 @@ final class TraceFilterCompiler {
             }
             spanConditions.add(stringOrList(c, column));
         } else if (key.equals("content")) {
-            requireOps(c, EnumSet.of(Comparator.LIKE, Comparator.ILIKE), "span.content");
+            if (c.comparator() != Comparator.LIKE && c.comparator() != Comparator.ILIKE) {
+                throw MlflowMessages.spanContentComparator(c.op());
+            }
             spanConditions.add(stringCondition(c, "s.content"));
         } else if (key.startsWith("attributes.") && key.length() > "attributes.".length()) {
             spanConditions.add(spanAttribute(c, key.substring("attributes.".length())));
         } else {
-            throw MlflowException.invalid("Invalid span attribute '" + key
-                    + "'. Supported attributes: name, status, type, attributes.<attribute_name>.");
+            throw MlflowMessages.invalidSpanAttribute(key);
         }
     }
 
     private static Clause normalizeSpanStatus(Clause c) {
         if (c.value() instanceof String s && s.toUpperCase(Locale.ROOT).startsWith("STATUS_CODE_")) {
-            return new Clause(c.prefix(), c.key(), c.comparator(), s.substring("STATUS_CODE_".length()), c.quoted());
+            return c.withValue(s.substring("STATUS_CODE_".length()));
         }
         return c;
     }
@@ -271,7 +445,9 @@ final class TraceFilterCompiler {
         if (LIST_OPS.contains(c.comparator())) {
             cond = listCondition(c, value);
         } else {
-            requireOps(c, STRING_OPS, "span.attributes");
+            if (!STRING_OPS.contains(c.comparator())) {
+                throw MlflowMessages.spanComparator(c.key(), c.op());
+            }
             if (c.comparator() == Comparator.EQ || c.comparator() == Comparator.NE) {
                 String raw = quotedString(c);
                 String v = params.text(raw);
@@ -293,7 +469,7 @@ final class TraceFilterCompiler {
      */
     private String assessment(Clause c, String kind) {
         if (c.key().isEmpty()) {
-            throw MlflowException.invalid("Assessment field name cannot be empty");
+            throw MlflowMessages.emptyAssessmentName();
         }
         String exists = "EXISTS (SELECT 1 FROM assessments a WHERE a.trace_id = t.trace_id AND a.valid AND a.kind = "
                 + params.text(kind) + " AND a.name = " + params.text(c.key());
@@ -305,9 +481,8 @@ final class TraceFilterCompiler {
             case EQ:
             case NE: {
                 String raw = c.value() instanceof BigDecimal b ? b.toPlainString() : String.valueOf(c.value());
-                if (c.value() instanceof List<?>) {
-                    throw MlflowException.invalid("Invalid comparator '" + c.comparator().text() + "' with a list for '"
-                            + c.identifier() + "'");
+                if (c.isList()) {
+                    throw MlflowMessages.expectedQuotedString(type(c), c.valueText());
                 }
                 String match = "(" + prefixEquals("a.value_text", raw) + " OR a.value_json = " + params.text(raw) + ")";
                 return exists + " AND " + (c.comparator() == Comparator.EQ ? match : "NOT " + match) + ")";
@@ -322,16 +497,14 @@ final class TraceFilterCompiler {
             case GE:
                 return exists + " AND a.value_number " + c.comparator().sqlOperator() + " " + number(c) + ")";
             default:
-                throw MlflowException.invalid("Invalid comparator '" + c.comparator().text() + "' not one of "
-                        + "'['=', '!=', '<', '<=', '>', '>=', 'LIKE', 'ILIKE', 'RLIKE', 'IS NULL', 'IS NOT NULL']' "
-                        + "for '" + c.identifier() + "'");
+                throw MlflowMessages.assessmentComparator(c.key(), storeOp(c));
         }
     }
 
     /** {@code prompt = "name/version"}: traces linked to that prompt version (tag {@code mlflow.linkedPrompts}). */
     private String prompt(Clause c) {
         if (c.comparator() != Comparator.EQ) {
-            throw MlflowException.invalid("Invalid comparator '" + c.comparator().text()
+            throw MlflowException.invalid("Invalid comparator '" + storeOp(c)
                     + "' for prompts filter. Only '=' is supported with format: prompt = \"name/version\"");
         }
         String v = quotedString(c);
@@ -364,7 +537,7 @@ final class TraceFilterCompiler {
             throw MlflowException.invalid("Invalid issue attribute '" + c.key() + "'. Supported attributes: id");
         }
         if (c.comparator() != Comparator.EQ) {
-            throw MlflowException.invalid("Invalid comparator '" + c.comparator().text()
+            throw MlflowException.invalid("Invalid comparator '" + storeOp(c)
                     + "' for issue.id. Only '=' is supported.");
         }
         quotedString(c);
@@ -375,17 +548,16 @@ final class TraceFilterCompiler {
         if (c.value() instanceof String s && c.quoted()) {
             return s;
         }
-        String entity = c.prefix() == null ? "attribute" : c.prefix();
-        throw MlflowException.invalid("Expected a quoted string value for " + entity
-                + " (e.g. 'my-value'). Got value " + c.value());
-    }
-
-    private static void requireOps(Clause c, Set<Comparator> allowed, String what) {
-        if (!allowed.contains(c.comparator())) {
-            List<String> names = allowed.stream().map(Comparator::text).toList();
-            throw MlflowException.invalid(what + " comparator '" + c.comparator().text() + "' not one of '"
-                    + names + "'. Invalid comparator '" + c.comparator().text() + "' for '" + c.identifier() + "'");
+        if (c.value() instanceof String) {
+            throw MlflowMessages.notQuoted(c.valueText());
         }
+        String type = type(c);
+        if (type.equals("attribute")) {
+            // SearchTraceUtils._get_value for an attribute value that is neither string, list nor number
+            throw MlflowException.invalid("Expected a quoted string value or a list of quoted string values for "
+                    + "attributes. Got value " + c.valueText());
+        }
+        throw MlflowMessages.expectedQuotedString(type, c.valueText());
     }
 
     private static Set<Comparator> union(Set<Comparator> a, Set<Comparator> b) {

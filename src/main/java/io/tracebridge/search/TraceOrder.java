@@ -11,13 +11,17 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Parses {@code order_by} (contract §5.3): {@code <key> [ASC|DESC]}; appends the defaults
+ * Parses {@code order_by}: {@code <key> [ASC|DESC]}; appends the defaults
  * {@code timestamp_ms DESC, request_id ASC} unless present. The trace ID makes the order total,
- * which keyset paging needs. Missing values sort last in either direction.
+ * which keyset paging needs. Missing values sort last in either direction. Errors have MLflow's
+ * words ({@code SearchTraceUtils.parse_order_by_for_search_traces} and the SQL store's
+ * {@code _get_orderby_clauses_for_search_traces}); Tracebridge also orders by
+ * {@code client_request_id}, accepts surrounding blanks and any case in the prefix.
  */
 final class TraceOrder {
     private static final Pattern CLAUSE = Pattern.compile(
-            "^\\s*((?:[A-Za-z_]+\\.)?(?:`[^`]+`|\"[^\"]+\"|[A-Za-z0-9_.\\-]+))\\s*(?:\\s(\\S+))?\\s*$");
+            "^\\s*((?:`?[A-Za-z_]+`?\\.)?(?:`[^`]+`|\"[^\"]+\"|[A-Za-z0-9_.\\-]+))\\s*(?:\\s(\\S+))?\\s*$");
+    private static final Pattern WORD = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     private TraceOrder() {
     }
@@ -26,18 +30,19 @@ final class TraceOrder {
         List<OrderKey> keys = new ArrayList<>();
         List<String> seen = new ArrayList<>();
         for (String clause : orderBy == null ? List.<String>of() : orderBy) {
-            Matcher m = CLAUSE.matcher(clause == null ? "" : clause);
-            if (!m.matches()) {
-                throw MlflowException.invalid("Invalid order_by clause '" + clause + "'. "
-                        + "Expected '<key> [ASC|DESC]'.");
+            String text = clause == null ? "" : clause;
+            Matcher m = CLAUSE.matcher(text);
+            // MLflow's SQL tokenizer must see one identifier, with at most one word after it.
+            if (!m.matches() || (m.group(2) != null && !WORD.matcher(m.group(2)).matches())) {
+                throw MlflowMessages.orderByNotParsed(text);
             }
             String dir = m.group(2) == null ? "ASC" : m.group(2).toUpperCase(Locale.ROOT);
             if (!dir.equals("ASC") && !dir.equals("DESC")) {
-                throw MlflowException.invalid("Invalid ordering key in order_by clause '" + clause + "'.");
+                throw MlflowMessages.invalidOrderingKey(text);
             }
             OrderKey key = key(m.group(1), dir.equals("DESC"), params);
             if (seen.contains(key.name())) {
-                throw MlflowException.invalid("`order_by` contains duplicate fields: " + orderBy);
+                throw MlflowMessages.duplicateOrderBy(orderBy.stream().map(String::valueOf).toList());
             }
             seen.add(key.name());
             keys.add(key);
@@ -52,8 +57,9 @@ final class TraceOrder {
     }
 
     private static OrderKey key(String ident, boolean desc, SqlParams params) {
-        int dot = ident.indexOf('.');
-        String prefix = dot < 0 ? null : ident.substring(0, dot).toLowerCase(Locale.ROOT);
+        int dot = prefixDot(ident);
+        String written = dot < 0 ? null : unquote(ident.substring(0, dot));
+        String prefix = written == null ? null : written.toLowerCase(Locale.ROOT);
         String key = unquote(dot < 0 ? ident : ident.substring(dot + 1));
         if (prefix == null || prefix.equals("attribute") || prefix.equals("attributes") || prefix.equals("trace")) {
             return switch (key) {
@@ -68,9 +74,7 @@ final class TraceOrder {
                 case "experiment_id" -> new OrderKey("experiment_id", "t.experiment_id", true, desc, false);
                 case "name" -> new OrderKey("name", tagValue(TraceTagKeys.TRACE_NAME, params), false, desc);
                 case "run_id" -> new OrderKey("run_id", metadataValue(TraceMetadataKeys.SOURCE_RUN, params), false, desc);
-                default -> throw MlflowException.invalid("Invalid order_by key '" + ident + "'. Valid keys are "
-                        + "timestamp_ms, execution_time_ms, end_time_ms, status, request_id, client_request_id, "
-                        + "experiment_id, name, run_id, tag.<key>, metadata.<key>.");
+                default -> throw MlflowMessages.invalidAttributeKey(key, MlflowMessages.ORDER_BY_ATTRIBUTE_KEYS);
             };
         }
         switch (prefix) {
@@ -87,10 +91,21 @@ final class TraceOrder {
                     return new OrderKey("metadata." + key, "t.user_id", false, desc);
                 }
                 return new OrderKey("metadata." + key, metadataValue(key, params), false, desc);
+            case "span", "feedback", "expectation":
+                throw MlflowMessages.invalidOrderByIdentifierType(prefix);
             default:
-                throw MlflowException.invalid("Invalid order_by entity type '" + prefix
-                        + "'. Valid values are attribute, tag, metadata.");
+                throw MlflowMessages.invalidEntityType(written);
         }
+    }
+
+    /** Where the prefix ends: the first dot outside a quoted name, or -1. */
+    private static int prefixDot(String ident) {
+        char q = ident.charAt(0);
+        if (q == '`' || q == '"') {
+            int close = ident.indexOf(q, 1);
+            return close > 0 && close + 1 < ident.length() && ident.charAt(close + 1) == '.' ? close + 1 : -1;
+        }
+        return ident.indexOf('.');
     }
 
     private static String tagValue(String key, SqlParams params) {

@@ -33,8 +33,8 @@ class FilterParserTest {
         assertInvalid("name = 'unterminated", "unterminated quote");
         assertInvalid("name IN ('a', 1)", "expected string value");
         assertInvalid("name ~ 'a'", "unexpected character");
-        assertInvalid("name 'a'", "Invalid comparator");
-        assertInvalid("= 'a'", "expected an identifier");
+        assertInvalid("name 'a'", "Invalid clause(s) in filter string: 'name', ''a''");
+        assertInvalid("= 'a'", "Invalid clause(s) in filter string: '=', ''a''");
     }
 
     @Test

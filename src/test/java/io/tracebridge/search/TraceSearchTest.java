@@ -90,8 +90,9 @@ class TraceSearchTest {
                 Arguments.of("assessment.quality = 'good'", "Invalid entity type 'assessment'"),
                 Arguments.of("trace.timestamp_ms > 'yesterday'", "Expected numeric value"),
                 Arguments.of("trace.status > 'OK'", "Invalid comparator '>'"),
-                Arguments.of("tag.env = production", "Expected a quoted string value for tag (e.g. 'my-value'). Got value production"),
-                Arguments.of("trace.name IN 'a'", "list"),
+                Arguments.of("tag.env = production", "Parameter value is either not quoted or unidentified quote types used "
+                        + "for string value production. Use either single or double quotes."),
+                Arguments.of("trace.name IN 'a'", "Invalid clause(s) in filter string: 'trace.name', 'IN', ''a''"),
                 Arguments.of("trace.timestamp_ms IN (1,2)", "list"),
                 Arguments.of("span.foo = 'x'", "Invalid span attribute 'foo'. Supported attributes: name, status, type, attributes.<attribute_name>."),
                 Arguments.of("span.content = 'x'", "span.content comparator '='"),
