@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Reads MLflow {@code Assessment} JSON (contract §1.6) into the model, with MLflow's validation:
+ * Reads MLflow {@code Assessment} JSON (docs/mlflow-compatibility.md §1.6) into the model, with MLflow's validation:
  * a name, a source, exactly one of feedback or expectation, and a feedback value or error.
  */
 public final class AssessmentJson {

@@ -22,7 +22,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
-/** MLflow assessment endpoints (contract §4.3). */
+/** MLflow assessment endpoints (docs/mlflow-compatibility.md §4.3). */
 @Tag(name = "Assessments", description = "MLflow's assessments (feedback and expectations) on a trace")
 @Path("/api/{version: 2\\.0|3\\.0}/mlflow/traces/{trace_id}/assessments")
 @Produces(MediaType.APPLICATION_JSON)

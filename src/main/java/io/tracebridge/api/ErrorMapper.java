@@ -23,7 +23,7 @@ import java.util.Map;
 
 /**
  * The one place where failures become HTTP responses for the REST API: MLflow error JSON
- * {@code {error_code, message}} with the status of contract §4.6. Never a stack trace or SQL.
+ * {@code {error_code, message}} with the status of docs/mlflow-compatibility.md §4.6. Never a stack trace or SQL.
  */
 public class ErrorMapper {
     private static final Logger LOG = Logger.getLogger(ErrorMapper.class);

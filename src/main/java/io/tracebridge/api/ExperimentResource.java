@@ -27,7 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** MLflow experiment endpoints (contract §4.1) under {@code /api/2.0} and {@code /api/3.0}. */
+/** MLflow experiment endpoints (docs/mlflow-compatibility.md §4.1) under {@code /api/2.0} and {@code /api/3.0}. */
 @Tag(name = "Experiments", description = "MLflow's experiment API")
 @Path("/api/{version: 2\\.0|3\\.0}/mlflow/experiments")
 @Produces(MediaType.APPLICATION_JSON)

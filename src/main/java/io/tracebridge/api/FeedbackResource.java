@@ -31,7 +31,7 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Tracebridge's own feedback endpoints (decision §8.7): log feedback by client request ID in one
+ * Tracebridge's own feedback endpoints (docs/mlflow-compatibility.md §8.7): log feedback by client request ID in one
  * call, and list feedback still waiting for its trace.
  */
 @Tag(name = "Feedback", description = "Tracebridge's feedback by client request ID")

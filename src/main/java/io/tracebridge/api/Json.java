@@ -12,7 +12,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-/** Wire JSON for MLflow messages (contract §1.1): snake_case, enums by name, proto time formats. */
+/** Wire JSON for MLflow messages (docs/mlflow-compatibility.md §1.1): snake_case, enums by name, proto time formats. */
 public final class Json {
     static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -65,7 +65,7 @@ public final class Json {
         return n;
     }
 
-    /** Assessment as MLflow's {@code assessments.proto} JSON (contract §1.6). */
+    /** Assessment as MLflow's {@code assessments.proto} JSON (docs/mlflow-compatibility.md §1.6). */
     public static ObjectNode assessment(Assessment a) {
         ObjectNode n = object();
         n.put("assessment_id", a.assessmentId());

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
-/** Reads a client-sent TraceInfoV3 (StartTraceV3, contract §4.2). */
+/** Reads a client-sent TraceInfoV3 (StartTraceV3, docs/mlflow-compatibility.md §4.2). */
 public final class TraceInfoJson {
     static final Pattern TRACE_ID = Pattern.compile("tr-[0-9a-f]{32}");
 

@@ -31,7 +31,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/** MLflow V3 trace read endpoints (contract §4.2). */
+/** MLflow V3 trace read endpoints (docs/mlflow-compatibility.md §4.2). */
 @Tag(name = "Traces", description = "MLflow's trace API")
 @Path("/api/{version: 2\\.0|3\\.0}/mlflow/traces")
 @Produces(MediaType.APPLICATION_JSON)
@@ -152,7 +152,7 @@ public class TraceResource {
         });
     }
 
-    /** SearchTracesV3 (contract §4.2, §5). Locations (or legacy experiment_ids) scope the search. */
+    /** SearchTracesV3 (docs/mlflow-compatibility.md §4.2, §5). Locations (or legacy experiment_ids) scope the search. */
     @Operation(summary = "SearchTracesV3 with MLflow's filter grammar, order_by and keyset paging")
     @RequestBody(content = @Content(mediaType = "application/json", example = "{\"locations\": [{\"type\": \"MLFLOW_EXPERIMENT\", \"mlflow_experiment\": {\"experiment_id\": \"0\"}}], \"filter\": \"tags.`mlflow.trace.user` = 'user-jane-doe-12345'\", \"max_results\": 100}"))
     @RolesAllowed(Roles.READ)

@@ -24,7 +24,7 @@ import jakarta.ws.rs.core.MediaType;
 
 import java.util.Set;
 
-/** SetTraceTag / DeleteTraceTag (contract §4.2). */
+/** SetTraceTag / DeleteTraceTag (docs/mlflow-compatibility.md §4.2). */
 @Tag(name = "Traces")
 @Path("/api/{version: 2\\.0|3\\.0}/mlflow/traces/{trace_id}/tags")
 @Produces(MediaType.APPLICATION_JSON)

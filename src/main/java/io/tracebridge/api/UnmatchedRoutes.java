@@ -7,7 +7,7 @@ import jakarta.inject.Singleton;
 
 /**
  * Any request no route handled gets MLflow's 404 {@code ENDPOINT_NOT_FOUND} JSON, which the
- * MLflow client uses to fall back from V3 to V2 endpoints (contract §4.5).
+ * MLflow client uses to fall back from V3 to V2 endpoints (docs/mlflow-compatibility.md §4.5).
  */
 @Singleton
 public class UnmatchedRoutes {

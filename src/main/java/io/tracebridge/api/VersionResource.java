@@ -11,7 +11,7 @@ import jakarta.ws.rs.core.MediaType;
 
 /**
  * {@code GET /version}: the MLflow Python SDK sends spans over OTLP only to servers ≥ 3.4
- * (contract §3.2, §8.6). {@code GET /health}: MLflow's conventional liveness probe.
+ * (docs/mlflow-compatibility.md §3.2, §8.6). {@code GET /health}: MLflow's conventional liveness probe.
  */
 @Tag(name = "Server", description = "Server information")
 @Path("/")

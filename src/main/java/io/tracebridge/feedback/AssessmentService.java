@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
-/** Assessment use cases with MLflow's semantics (contract §1.6, §4.3). */
+/** Assessment use cases with MLflow's semantics (docs/mlflow-compatibility.md §1.6, §4.3). */
 @ApplicationScoped
 public class AssessmentService {
     static final Set<String> UPDATABLE = Set.of("assessment_name", "expectation", "feedback", "rationale", "metadata");

@@ -13,7 +13,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.util.UUID;
 
 /**
- * The user guide's flow in one call (decision §8.7): feedback for a client request ID goes to
+ * The user guide's flow in one call (docs/mlflow-compatibility.md §8.7): feedback for a client request ID goes to
  * the newest trace with that ID, or waits (pending) until that trace arrives.
  */
 @ApplicationScoped

@@ -29,7 +29,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The MLflow SDK uploads {@code traces.json} after StartTraceV3 (decision §8.6). Its spans are
+ * The MLflow SDK uploads {@code traces.json} after StartTraceV3 (docs/mlflow-compatibility.md §8.6). Its spans are
  * ingested when none of the trace's spans arrived over OTLP; otherwise the upload is discarded.
  * Tracebridge stores no other artifacts.
  */

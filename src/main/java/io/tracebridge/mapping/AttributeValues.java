@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Reads OTLP {@link AnyValue}s the way MLflow does (contract §1.5): values are stored as
+ * Reads OTLP {@link AnyValue}s the way MLflow does (docs/mlflow-compatibility.md §1.5): values are stored as
  * received, and when a trace-level field is derived from one, a string that is itself a JSON
  * string literal (the MLflow SDK JSON-encodes every attribute) is unwrapped once.
  */

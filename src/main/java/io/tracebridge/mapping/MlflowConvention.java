@@ -8,7 +8,7 @@ import io.tracebridge.model.TraceTagKeys;
 import java.util.Map;
 
 /**
- * MLflow's own span attributes (contract §1.5, §3.4, §8.2): {@code mlflow.trace.session},
+ * MLflow's own span attributes (docs/mlflow-compatibility.md §1.5, §3.4, §8.2): {@code mlflow.trace.session},
  * {@code mlflow.trace.user}, the client request ID, {@code mlflow.spanType}, the root span's
  * inputs/outputs (previews), {@code mlflow.traceTag.*}, {@code mlflow.traceMetadata.*} and
  * reserved metadata keys, and the root span's name as default trace name.

@@ -5,7 +5,7 @@ import io.opentelemetry.proto.common.v1.KeyValue;
 import java.util.List;
 
 /**
- * OTel resource attributes become trace tags (contract §3.4, §8.2), except
+ * OTel resource attributes become trace tags (docs/mlflow-compatibility.md §3.4, §8.2), except
  * {@code telemetry.sdk.*} and {@code mlflow.*}; non-string values are JSON-encoded. They rank
  * below the {@code mlflow.traceTag.*} tags of any span.
  */

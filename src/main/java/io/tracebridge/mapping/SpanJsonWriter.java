@@ -17,7 +17,7 @@ import java.util.List;
 
 /**
  * Writes an OTel span as proto3 JSON with snake_case field names, the form MLflow's GetTrace
- * returns and its clients parse (contract §4.2): IDs base64, 64-bit integers as strings, enums
+ * returns and its clients parse (docs/mlflow-compatibility.md §4.2): IDs base64, 64-bit integers as strings, enums
  * by name, default values omitted. Hand-written because it runs once per ingested span and
  * protobuf's reflective printer costs several times more.
  */

@@ -21,7 +21,7 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Turns one OTLP export request into per-trace drafts (contract §3.3–§3.4, §8.2): validates IDs,
+ * Turns one OTLP export request into per-trace drafts (docs/mlflow-compatibility.md §3.3–§3.4, §8.2): validates IDs,
  * groups spans by MLflow trace ID, applies every attribute convention, and renders each span's
  * stored JSON. Pure logic: no I/O. Spans it cannot accept are counted with a reason.
  */

@@ -90,7 +90,7 @@ public final class TraceDraft {
         return maxEndNanos == 0 ? null : maxEndNanos / 1_000_000L;
     }
 
-    /** OK/ERROR from the root span if this request carries it (contract §1.4), else IN_PROGRESS. */
+    /** OK/ERROR from the root span if this request carries it (docs/mlflow-compatibility.md §1.4), else IN_PROGRESS. */
     public TraceState state() {
         return rootState == null ? TraceState.IN_PROGRESS : rootState;
     }

@@ -3,7 +3,7 @@ package io.tracebridge.model;
 import java.util.Map;
 
 /**
- * MLflow assessment (contract §1.6). Exactly one of {@code feedbackValueJson} (with optional
+ * MLflow assessment (docs/mlflow-compatibility.md §1.6). Exactly one of {@code feedbackValueJson} (with optional
  * {@code errorJson}) or {@code expectationValueJson} / serialized expectation is meaningful,
  * chosen by {@code kind}. Values are kept as JSON text so every JSON type round-trips.
  */

@@ -1,6 +1,6 @@
 package io.tracebridge.model;
 
-/** MLflow error codes (contract §4.6); the HTTP status for each is set in the API's error mapper. */
+/** MLflow error codes (docs/mlflow-compatibility.md §4.6); the HTTP status for each is set in the API's error mapper. */
 public enum ErrorCode {
     INVALID_PARAMETER_VALUE,
     BAD_REQUEST,

@@ -2,7 +2,7 @@ package io.tracebridge.model;
 
 import java.util.Map;
 
-/** MLflow experiment (contract §1.2). Times are epoch milliseconds. */
+/** MLflow experiment (docs/mlflow-compatibility.md §1.2). Times are epoch milliseconds. */
 public record Experiment(
         String experimentId,
         String name,

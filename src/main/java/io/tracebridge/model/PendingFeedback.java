@@ -3,7 +3,7 @@ package io.tracebridge.model;
 import java.util.Map;
 
 /**
- * Feedback logged by client request ID before a trace with that ID arrived (decision §8.7).
+ * Feedback logged by client request ID before a trace with that ID arrived (docs/mlflow-compatibility.md §8.7).
  * {@code status} is PENDING, ATTACHED (then {@code traceId} and {@code assessmentId} are set)
  * or EXPIRED.
  */

@@ -1,6 +1,6 @@
 package io.tracebridge.model;
 
-/** Reserved span attribute keys (MLflow {@code SpanAttributeKey}, contract §1.5). */
+/** Reserved span attribute keys (MLflow {@code SpanAttributeKey}, docs/mlflow-compatibility.md §1.5). */
 public final class SpanAttributeKeys {
     public static final String TRACE_REQUEST_ID = "mlflow.traceRequestId";
     public static final String SPAN_TYPE = "mlflow.spanType";

@@ -2,7 +2,7 @@ package io.tracebridge.model;
 
 import java.util.HexFormat;
 
-/** MLflow trace and span identifiers derived from OTel IDs (contract §1.5, §6). */
+/** MLflow trace and span identifiers derived from OTel IDs (docs/mlflow-compatibility.md §1.5, §6). */
 public final class TraceIds {
     public static final String TRACE_ID_PREFIX = "tr-";
     private static final HexFormat HEX = HexFormat.of();

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * MLflow TraceInfo V3 (contract §1.3). Times are epoch milliseconds; {@code executionDurationMs}
+ * MLflow TraceInfo V3 (docs/mlflow-compatibility.md §1.3). Times are epoch milliseconds; {@code executionDurationMs}
  * is null while no span of the trace has ended.
  */
 public record TraceInfo(

@@ -2,7 +2,7 @@ package io.tracebridge.model;
 
 import java.util.Set;
 
-/** Reserved trace metadata keys (MLflow {@code TraceMetadataKey}, contract §2.1). */
+/** Reserved trace metadata keys (MLflow {@code TraceMetadataKey}, docs/mlflow-compatibility.md §2.1). */
 public final class TraceMetadataKeys {
     public static final String SCHEMA_VERSION = "mlflow.trace_schema.version";
     public static final String SOURCE_RUN = "mlflow.sourceRun";
@@ -14,7 +14,7 @@ public final class TraceMetadataKeys {
     public static final String COST = "mlflow.trace.cost";
 
     /**
-     * Metadata keys that a span attribute of the same name sets directly (contract §8.2: reserved
+     * Metadata keys that a span attribute of the same name sets directly (docs/mlflow-compatibility.md §8.2: reserved
      * MLflow environment-context keys). Session and user are not here: they have their own
      * precedence rules.
      */

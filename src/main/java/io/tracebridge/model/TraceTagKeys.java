@@ -1,6 +1,6 @@
 package io.tracebridge.model;
 
-/** Reserved trace tag keys (MLflow {@code TraceTagKey}, contract §2.2). */
+/** Reserved trace tag keys (MLflow {@code TraceTagKey}, docs/mlflow-compatibility.md §2.2). */
 public final class TraceTagKeys {
     public static final String TRACE_NAME = "mlflow.traceName";
     public static final String ARTIFACT_LOCATION = "mlflow.artifactLocation";

@@ -1,6 +1,6 @@
 package io.tracebridge.search;
 
-/** Filter comparators (contract §5.1). */
+/** Filter comparators (docs/mlflow-compatibility.md §5.1). */
 public enum Comparator {
     EQ("="), NE("!="), LT("<"), LE("<="), GT(">"), GE(">="),
     LIKE("LIKE"), ILIKE("ILIKE"), RLIKE("RLIKE"), IN("IN"), NOT_IN("NOT IN"),

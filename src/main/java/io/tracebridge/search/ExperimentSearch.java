@@ -12,7 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Validates an experiment search (contract §4.1) and compiles it to HQL conditions with named
+ * Validates an experiment search (docs/mlflow-compatibility.md §4.1) and compiles it to HQL conditions with named
  * parameters. Keys: {@code name}, {@code creation_time}, {@code last_update_time},
  * {@code experiment_id} and {@code tags.<key>}. Values are always parameters.
  */

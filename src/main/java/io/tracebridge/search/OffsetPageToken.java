@@ -7,7 +7,7 @@ import java.util.Base64;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** MLflow's offset page token: base64 of {@code {"offset": N}} (contract §5.4). */
+/** MLflow's offset page token: base64 of {@code {"offset": N}} (docs/mlflow-compatibility.md §5.4). */
 public final class OffsetPageToken {
     private static final Pattern OFFSET = Pattern.compile("^\\s*\\{\\s*\"offset\"\\s*:\\s*(\\d{1,9})\\s*}\\s*$");
 

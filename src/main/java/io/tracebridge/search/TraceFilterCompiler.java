@@ -16,7 +16,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * Validates parsed filter clauses against MLflow's trace search keys (contract §5.2, decisions
+ * Validates parsed filter clauses against MLflow's trace search keys (docs/mlflow-compatibility.md §5.2, decisions
  * §8.1 and §8.8) and compiles them to SQL conditions on {@code traces t}. Every value is a bind
  * parameter; keys become parameters too, never SQL text. All {@code span.*} clauses of one
  * filter must hold for the same span (one correlated EXISTS).
@@ -324,7 +324,7 @@ final class TraceFilterCompiler {
 
     /**
      * Tag filter. For the reserved keys {@code mlflow.trace.user} and {@code mlflow.trace.session},
-     * a tag filter also matches the metadata value (decision §8.1).
+     * a tag filter also matches the metadata value (docs/mlflow-compatibility.md §8.1).
      */
     private String tag(Clause c, String key) {
         if (!TAG_OPS.contains(c.comparator())) {
@@ -464,7 +464,7 @@ final class TraceFilterCompiler {
     }
 
     /**
-     * Valid assessments of that kind and name (decision §8.8). {@code =} matches the JSON value
+     * Valid assessments of that kind and name (docs/mlflow-compatibility.md §8.8). {@code =} matches the JSON value
      * ({@code true}, {@code 5}, {@code "x"}) or the string value; comparisons need a number.
      */
     private String assessment(Clause c, String kind) {

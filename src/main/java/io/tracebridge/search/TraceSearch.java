@@ -10,7 +10,7 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * Compiles a SearchTracesV3 request (contract §4.2, §5; decisions §8.1, §8.5) into one SQL
+ * Compiles a SearchTracesV3 request (docs/mlflow-compatibility.md §4.2, §5; decisions §8.1, §8.5) into one SQL
  * query: experiment scope, filter, total order, keyset continuation and LIMIT (one row more
  * than the page, to know whether another page exists).
  */

@@ -6,7 +6,7 @@ import io.tracebridge.model.Assessment;
 import java.util.function.UnaryOperator;
 
 /**
- * Assessment storage (contract §1.6). Every method fails with RESOURCE_DOES_NOT_EXIST when the
+ * Assessment storage (docs/mlflow-compatibility.md §1.6). Every method fails with RESOURCE_DOES_NOT_EXIST when the
  * trace does not exist. Each call is one transaction.
  */
 public interface AssessmentStore {

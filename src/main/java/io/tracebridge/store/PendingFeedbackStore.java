@@ -14,7 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Feedback by client request ID (decision §8.7): logged on the newest trace with that ID, or kept
+ * Feedback by client request ID (docs/mlflow-compatibility.md §8.7): logged on the newest trace with that ID, or kept
  * pending until such a trace arrives. Traces of deleted experiments do not count (until restored). Guarantee: a pending feedback becomes at most one
  * assessment (rows are locked while attached), and one whose trace is stored before it expires
  * is attached by the ingest transaction or, at the latest, by the next sweep.

@@ -25,7 +25,7 @@ public interface TraceUpdates {
     Uni<Integer> deleteOlderThan(long experimentId, long maxTimestampMs, Integer maxTraces);
 
     /**
-     * StartTraceV3 (contract §3.5): creates or overwrites the trace's info with the SDK's
+     * StartTraceV3 (docs/mlflow-compatibility.md §3.5): creates or overwrites the trace's info with the SDK's
      * authoritative values and marks it finalized, so later OTLP batches only add spans.
      */
     Uni<Void> startTrace(Experiment experiment, TraceInfo info);

@@ -21,7 +21,7 @@ import java.util.UUID;
 
 /**
  * The user guide's flow: an OTLP trace with a client request ID, feedback by that ID, and the
- * searches that find it (contract §5.5 examples 29–32, §8.7).
+ * searches that find it (docs/mlflow-compatibility.md §5.5 examples 29–32, §8.7).
  */
 @QuarkusTest
 class FeedbackFlowTest {

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
-/** Mapping rules of contract §3.4 and §8.2, without a database. */
+/** Mapping rules of docs/mlflow-compatibility.md §3.4 and §8.2, without a database. */
 class TraceAssemblerTest {
     static final String TRACE = "0af7651916cd43dd8448eb211c80319c";
 

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Four traces with known fields, sent over OTLP with the real SDK, for the filter examples of
- * contract §5.5. Times are offsets from {@link #BASE} (ms).
+ * docs/mlflow-compatibility.md §5.5. Times are offsets from {@link #BASE} (ms).
  *
  * <pre>
  * T1 predict      OK          +1000, 500 ms  req-abc-123-xyz-789  jane/session-123  env=production model_name=gpt-4 run abc123

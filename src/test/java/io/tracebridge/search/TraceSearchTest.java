@@ -20,7 +20,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 
-/** SearchTracesV3 with MLflow's filter grammar: contract §5.5 examples and §5.6 invalid filters. */
+/** SearchTracesV3 with MLflow's filter grammar: docs/mlflow-compatibility.md §5.5 examples and §5.6 invalid filters. */
 @QuarkusTest
 class TraceSearchTest {
     static final ObjectMapper MAPPER = new ObjectMapper();
