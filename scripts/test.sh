@@ -9,4 +9,5 @@ bash scripts/ensure-postgres.sh "${TRACEBRIDGE_TEST_DB_NAME:-tracebridge_test}" 
 bash k8s/validate/run.sh
 bash scripts/ensure-command.sh curl curl "ReadmeExamplesIT runs the README's curl examples"
 bash scripts/ensure-chromium.sh
+bash scripts/ensure-podman.sh
 exec ./mvnw -B verify "$@"
