@@ -143,7 +143,6 @@ class ContainerImageIT {
         Duration startup = c.awaitProbe("startupProbe");
         c.awaitProbe("readinessProbe");
         assertThat(c.probe("livenessProbe")).as("liveness probe").isTrue();
-        assertThat(c.probeUrl("readinessProbe")).endsWith("/q/health/ready");
 
         // Inside: the manifests' user and group, no capabilities, only the emptyDir mounts writable.
         assertThat(exec(c, "id", "-u")).isEqualTo(m.security("runAsUser").asText());
