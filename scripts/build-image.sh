@@ -8,7 +8,8 @@
 #     layer is cached) and removes the image the tag named before, unless something uses it.
 # Options:
 #   --base IMAGE    build on IMAGE instead, e.g. eclipse-temurin:17-jre from a registry
-#   --rebuild-base  make the Debian base again (to take in Debian's latest fixes)
+#   --rebuild-base  make the Debian base again (to take in Debian's latest fixes); the old one
+#                   stays, untagged, until `podman image prune` once no image is built on it
 #   --skip-package  use target/quarkus-app as it is
 #   --tag NAME:TAG  tag the image NAME:TAG instead of tracebridge:<version>
 #   --iidfile FILE  write the image ID to FILE
@@ -47,27 +48,37 @@ fi
 
 if [ -z "$base" ]; then
   base="localhost/tracebridge-base:bookworm-$(sha256sum src/main/docker/base-rootfs.sh | cut -c1-12)"
-  cache="${XDG_CACHE_HOME:-$HOME/.cache}/tracebridge"
-  mkdir -p "$cache"
-  # One build of the base at a time on this machine; a second build waits and then reuses it.
-  exec 9>"$cache/base-image.lock"
-  flock 9
   if [ "$rebuild" = 1 ] || ! podman image exists "$base"; then
     [ "$(id -u)" = 0 ] || { say "making the Debian base image needs root (debootstrap, chroot); run this once as root, or pass --base IMAGE"; exit 3; }
     command -v debootstrap >/dev/null 2>&1 || { say "debootstrap is needed: apt-get install debootstrap"; exit 1; }
-    started=$SECONDS
-    say "making $base from Debian 12 (src/main/docker/base-rootfs.sh)"
-    work="$(mktemp -d /var/tmp/tracebridge-base.XXXXXX)"
-    trap 'rm -rf "$work"' EXIT
-    bash src/main/docker/base-rootfs.sh "$work/rootfs"
-    tar -C "$work/rootfs" --numeric-owner -c . \
-      | podman import --change 'ENV LANG=C.UTF-8' --change 'CMD ["/bin/bash"]' \
-          --message "Debian 12 minbase + openjdk-17-jre-headless (src/main/docker/base-rootfs.sh)" - "$base" >/dev/null
-    rm -rf "$work"
-    trap - EXIT
-    say "made $base in $((SECONDS - started)) s"
+    # One build of the base at a time on this machine; a second build waits and then reuses it.
+    cache="${XDG_CACHE_HOME:-$HOME/.cache}/tracebridge"
+    mkdir -p "$cache"
+    exec 9>"$cache/base-image.lock"
+    flock 9
+    if [ "$rebuild" = 1 ] || ! podman image exists "$base"; then
+      started=$SECONDS
+      say "making $base from Debian 12 (src/main/docker/base-rootfs.sh)"
+      work="$(mktemp -d /var/tmp/tracebridge-base.XXXXXX)"
+      # Never delete through a mount (debootstrap or the recipe may leave /proc mounted if killed).
+      remove_work() {
+        if awk -v d="$work/" 'index($2, d) == 1 { found = 1 } END { exit !found }' /proc/mounts; then
+          say "left $work: something is still mounted in it"
+        else
+          rm -rf "$work"
+        fi
+      }
+      trap remove_work EXIT
+      bash src/main/docker/base-rootfs.sh "$work/rootfs"
+      tar -C "$work/rootfs" --numeric-owner -c . \
+        | podman import --change 'ENV LANG=C.UTF-8' --change 'CMD ["/bin/bash"]' \
+            --message "Debian 12 minbase + openjdk-17-jre-headless (src/main/docker/base-rootfs.sh)" - "$base" >/dev/null
+      remove_work
+      trap - EXIT
+      say "made $base in $((SECONDS - started)) s"
+    fi
+    flock -u 9
   fi
-  flock -u 9
 fi
 
 started=$SECONDS
