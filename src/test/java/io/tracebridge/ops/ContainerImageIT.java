@@ -100,7 +100,11 @@ class ContainerImageIT {
         Process build = new ProcessBuilder("bash", "scripts/build-image.sh", "--skip-package", "--tag", tag,
                 "--iidfile", iid.toString()).redirectErrorStream(true)
                 .redirectOutput(new File("target/container-image-build.log")).start();
-        assertThat(build.waitFor(20, TimeUnit.MINUTES)).as("image build within 20 minutes").isTrue();
+        boolean built = build.waitFor(20, TimeUnit.MINUTES);
+        if (!built) {
+            build.destroyForcibly();
+        }
+        assertThat(built).as("image build within 20 minutes (target/container-image-build.log)").isTrue();
         buildSeconds = (System.nanoTime() - start) / 1e9;
         String log = Files.readString(Path.of("target/container-image-build.log"));
         if (!root && build.exitValue() == 3) {
