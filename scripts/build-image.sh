@@ -9,7 +9,7 @@
 # Options:
 #   --base IMAGE    build on IMAGE instead, e.g. eclipse-temurin:17-jre from a registry
 #   --rebuild-base  make the Debian base again (to take in Debian's latest fixes); the old one
-#                   stays, untagged, until `podman image prune` once no image is built on it
+#                   goes when the last image built on it is replaced
 #   --skip-package  use target/quarkus-app as it is
 #   --tag NAME:TAG  tag the image NAME:TAG instead of tracebridge:<version>
 #   --iidfile FILE  write the image ID to FILE
