@@ -48,6 +48,8 @@ cleanup() {
   for m in "${mounts[@]}"; do
     if mountpoint -q "$dir/$m"; then umount -R -l "$dir/$m" || true; fi
   done
+  # The bind of the directory onto itself, with what podman mounted inside it (its storage).
+  if [ "${self_bound:-0}" = 1 ]; then umount -R -l "$dir" || true; self_bound=0; fi
 }
 # Never delete through a bind mount: that would delete the host's /dev.
 still_mounted() { awk -v d="$dir/" 'index($2, d) == 1 { found = 1 } END { exit !found }' /proc/mounts; }
@@ -88,6 +90,9 @@ fi
 # system inside, and a PostgreSQL started by the package would take the host's port 5432).
 printf '#!/bin/sh\nexit 101\n' >"$dir/usr/sbin/policy-rc.d"
 chmod +x "$dir/usr/sbin/policy-rc.d"
+# podman (ContainerImageIT) unpacks image layers in a chroot of its own, which needs the root
+# filesystem's / to be a mount point: bind the directory onto itself.
+if ! mountpoint -q "$dir"; then mount --bind "$dir" "$dir"; self_bound=1; fi
 for m in "${mounts[@]}"; do
   mkdir -p "$dir/$m"
   mountpoint -q "$dir/$m" || mount --rbind "/$m" "$dir/$m"

@@ -10,4 +10,5 @@ bash scripts/ensure-java.sh
 bash scripts/ensure-postgres.sh "${TRACEBRIDGE_TEST_DB_NAME:-tracebridge_test}" "${TRACEBRIDGE_IT_DB_NAME:-tracebridge_it}"
 bash scripts/ensure-command.sh curl curl "ReadmeExamplesIT runs the README's curl examples"
 bash scripts/ensure-chromium.sh
+bash scripts/ensure-podman.sh
 exec ./mvnw -B verify "$@"

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# OTLP/HTTP ingest beside the COPY baseline, in one run, into a new database: starts the packaged
+# application (target/quarkus-app, or APP_DIR=<dir>/target/quarkus-app to measure another build)
+# on a database made empty for the run, runs the load generator (8 x 200-span requests, 1 KiB
+# spans) for SECONDS, stops the service, then COPYs the same span rows into copies of the tables
+# (200 spans per transaction) in the same database.
+# Usage: bench/ingest-vs-copy.sh [DBNAME] [SECONDS]      (as a user that may create databases
+#        through 'psql -U postgres' on 127.0.0.1, as on our machines)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+db="${1:-tracebridge_bench}"; seconds="${2:-60}"
+app="${APP_DIR:-target/quarkus-app}"
+[ -f "$app/quarkus-run.jar" ] || ./mvnw -B -q package -DskipTests -Dfuzz.skip
+./mvnw -B -q test-compile -DskipTests -Dfuzz.skip >&2
+psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS \"$db\"" -c "CREATE DATABASE \"$db\" OWNER tracebridge"
+TRACEBRIDGE_DB_NAME="$db" java -Xmx384m -XX:+ExitOnOutOfMemoryError -jar "$app/quarkus-run.jar" > "target/bench-$db.log" 2>&1 &
+svc=$!
+trap 'kill $svc 2>/dev/null || true' EXIT
+for _ in $(seq 1 120); do
+  (exec 3<>/dev/tcp/127.0.0.1/5000) 2>/dev/null && break
+  sleep 1
+done
+run() { ./mvnw -B -q exec:java -Dexec.mainClass="$1" -Dexec.args="${*:2}"; }
+echo "== OTLP/HTTP ingest, $seconds s ($app)"
+run io.tracebridge.bench.LoadGenerator --transport=http --seconds="$seconds" --concurrency=8 --batch=200 \
+  --jdbc="jdbc:postgresql://127.0.0.1:5432/$db"
+kill $svc; wait $svc 2>/dev/null || true
+echo "== COPY of the same rows, 200 spans per transaction"
+run io.tracebridge.bench.CopyBaseline --chunk=200 --jdbc="jdbc:postgresql://127.0.0.1:5432/$db"
