@@ -11,7 +11,9 @@ import java.util.List;
 /**
  * Coverage-guided fuzzing (Jazzer) of the trace search compiler: filter string, order_by and
  * page token. The only acceptable failure is an {@link MlflowException} (answered 400); any
- * other exception or a hang is a finding. The SQL itself is checked against PostgreSQL by
+ * other exception or a hang is a finding. The regression run replays the seeds in
+ * {@code src/test/resources/io/tracebridge/fuzz/FilterCompilerFuzzTestInputs/compile/}: the
+ * filters of MLflow's user guide and of docs/mlflow-compatibility.md §5.5–§5.6, valid and invalid. The SQL itself is checked against PostgreSQL by
  * {@code io.tracebridge.search.FilterFuzzTest}.
  */
 class FilterCompilerFuzzTest {
@@ -19,9 +21,12 @@ class FilterCompilerFuzzTest {
     @Timeout(value = FuzzLimits.INPUT_TIMEOUT_SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     @FuzzTest(maxDuration = "30s")
     void compile(FuzzedDataProvider data) {
-        String orderBy = data.consumeString(60);
-        String token = data.consumeBoolean() ? null : data.consumeString(80);
-        String filter = data.consumeRemainingAsString();
+        // Lines of text, so that seeds are readable files (FilterCompilerFuzzTestInputs/compile/):
+        // the filter, then the order_by clause, then the page token (absent or empty: none).
+        String[] parts = data.consumeRemainingAsString().split("\n", 3);
+        String filter = parts[0];
+        String orderBy = parts.length > 1 ? parts[1] : "";
+        String token = parts.length > 2 && !parts[2].isEmpty() ? parts[2] : null;
         try {
             TraceSearch.compile(List.of(1L, 2L), filter, orderBy.isEmpty() ? List.of() : List.of(orderBy), 100, token);
         } catch (MlflowException expected) {
