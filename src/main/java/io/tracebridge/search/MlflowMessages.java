@@ -245,6 +245,10 @@ final class MlflowMessages {
         return "(" + inner + (elements.size() == 1 ? ",)" : ")");
     }
 
+    /** The forms of a Python int or float literal (with an optional sign, as literal_eval reads it). */
+    private static final java.util.regex.Pattern PY_NUMBER =
+            java.util.regex.Pattern.compile("[-+]?(\\d+|\\d+\\.\\d*|\\.\\d+)([eE][-+]?\\d+)?");
+
     /** A number inside a list, kept as written: Python tells int from float by the literal's form. */
     record NumberLiteral(String text) {
     }
@@ -254,6 +258,9 @@ final class MlflowMessages {
      * Python would not read it (an integer with leading zeros).
      */
     static String pyNumber(String literal) {
+        if (!PY_NUMBER.matcher(literal).matches()) {
+            return null; // e.g. 1.2.3: the lexer's number token is looser than Python's literal
+        }
         boolean isFloat = literal.indexOf('.') >= 0 || literal.indexOf('e') >= 0 || literal.indexOf('E') >= 0;
         if (!isFloat) {
             String digits = literal.startsWith("-") ? literal.substring(1) : literal;

@@ -103,6 +103,10 @@ class MlflowFilterMessagesTest {
                         + "punctuation, or whitespace, but got different type in list: ('OK', 1)"),
                 Arguments.of("span.type NOT IN ()", "While parsing a list in the query, expected a non-empty list of "
                         + "string values, but got empty list"),
+                // Found by FilterCompilerFuzzTest: a number token Python cannot read (two points)
+                // is an ill-formed list, not a NumberFormatException.
+                Arguments.of("trace.name IN (1.2.3)", "While parsing a list in the query, expected a non-empty list of "
+                        + "string values, but got ill-formed list."),
                 // search_utils.py SearchTraceUtils._process_statement (tokens as MLflow's SQL tokenizer groups them)
                 Arguments.of("trace.status = 'OK' OR trace.status = 'ERROR'", "Invalid clause(s) in filter string: 'OR'"),
                 Arguments.of("trace.status = 'OK' foo", "Invalid clause(s) in filter string: 'trace.status = 'OK' foo'"),
