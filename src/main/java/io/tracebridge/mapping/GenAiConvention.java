@@ -6,9 +6,9 @@ import java.util.Map;
 
 /**
  * OpenTelemetry GenAI semantic conventions: {@code gen_ai.conversation.id} as session,
- * {@code gen_ai.operation.name} as span type, and the root span's
+ * {@code gen_ai.operation.name} as span type, and
  * {@code gen_ai.input.messages}/{@code gen_ai.output.messages} as previews when the MLflow keys
- * are absent.
+ * are absent (the root span's, else the span nearest the root).
  */
 public final class GenAiConvention implements AttributeConvention {
     private static final Map<String, String> OPERATION_TO_TYPE = Map.of(

@@ -9,9 +9,10 @@ import java.util.Map;
 
 /**
  * MLflow's own span attributes (docs/mlflow-compatibility.md §1.5, §3.4, §8.2): {@code mlflow.trace.session},
- * {@code mlflow.trace.user}, the client request ID, {@code mlflow.spanType}, the root span's
- * inputs/outputs (previews), {@code mlflow.traceTag.*}, {@code mlflow.traceMetadata.*} and
- * reserved metadata keys, and the root span's name as default trace name.
+ * {@code mlflow.trace.user}, the client request ID, {@code mlflow.spanType}, inputs/outputs
+ * (previews), {@code mlflow.traceTag.*}, {@code mlflow.traceMetadata.*} and reserved metadata
+ * keys from any span (the root's first, then the span nearest the root: docs/mapping.md §6a),
+ * and the root span's name as default trace name.
  */
 public final class MlflowConvention implements AttributeConvention {
     static final String SESSION = TraceMetadataKeys.TRACE_SESSION;

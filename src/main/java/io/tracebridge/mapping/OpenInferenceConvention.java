@@ -7,7 +7,8 @@ import java.util.Set;
 
 /**
  * OpenInference (Arize Phoenix) conventions: {@code openinference.span.kind} as span type and
- * the root span's {@code input.value}/{@code output.value} as previews. OpenInference's
+ * {@code input.value}/{@code output.value} as previews (the root span's, else the span
+ * nearest the root). OpenInference's
  * {@code session.id}/{@code user.id} are OTel semconv keys, handled there.
  */
 public final class OpenInferenceConvention implements AttributeConvention {
