@@ -5,6 +5,9 @@
 #   1. scripts/run.sh   in the background, until /q/health/ready answers and GET /version works;
 #   2. scripts/test.sh  the whole suite, with CI=true as .ci/run sets it.
 # Nothing but Debian's archive, Maven Central and the npm registry is used inside.
+# One limit of a chroot: podman builds and starts containers there, but `podman exec` cannot
+# enter them, so ContainerImageIT builds the image and then skips running it (it says so); on a
+# machine of its own it runs fully.
 #
 # The root filesystem shares this machine's network, so it uses ports that do not collide with
 # services already running here: PostgreSQL on $CHECK_DB_PORT (default 5499, so ensure-postgres
