@@ -101,8 +101,10 @@ for m in "${mounts[@]}"; do
   mountpoint -q "$dir/$m" || mount --rbind "/$m" "$dir/$m"
 done
 
+# TRACEBRIDGE_IN_CHROOT tells ContainerImageIT where it runs: PID 1's root, which it compares
+# with its own, cannot be read on every machine (a sandbox may deny it even to root).
 in_root() {
-  chroot "$dir" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
+  chroot "$dir" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 TRACEBRIDGE_IN_CHROOT=1 \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"
 }
 in_root update-ca-certificates >/dev/null 2>&1 || die "update-ca-certificates failed inside"
