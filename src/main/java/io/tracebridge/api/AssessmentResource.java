@@ -42,7 +42,8 @@ public class AssessmentResource {
     @POST
     public Uni<ObjectNode> create(@PathParam("trace_id") String traceId, String body) {
         JsonNode req = Requests.body(body);
-        return access.trace(traceId).chain(() -> assessments.create(traceId, Requests.field(req, "assessment")))
+        return access.trace(traceId).chain(() -> assessments.create(traceId,
+                        AssessmentJson.parseNew(Requests.field(req, "assessment"))))
                 .map(AssessmentResource::wrap);
     }
 
@@ -62,8 +63,8 @@ public class AssessmentResource {
     public Uni<ObjectNode> update(@PathParam("trace_id") String traceId, @PathParam("assessment_id") String id,
                                   String body) {
         JsonNode req = Requests.body(body);
-        return access.trace(traceId).chain(() -> assessments.update(traceId, id, Requests.field(req, "assessment"),
-                        Requests.field(req, "update_mask")))
+        return access.trace(traceId).chain(() -> assessments.update(traceId, id,
+                        AssessmentJson.patch(Requests.field(req, "assessment"), Requests.field(req, "update_mask"))))
                 .map(AssessmentResource::wrap);
     }
 

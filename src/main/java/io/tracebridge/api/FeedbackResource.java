@@ -70,7 +70,7 @@ public class FeedbackResource {
         ApiToken caller = access.caller();
         return experimentScope(experimentId, experimentName)
                 .invoke(exp -> checkScope(caller, exp))
-                .chain(exp -> feedback.log(clientRequestId, exp, req, user))
+                .chain(exp -> feedback.log(clientRequestId, exp, AssessmentJson.userFeedback(req, user)))
                 .map(outcome -> {
                     if (outcome.assessment() != null) {
                         return Response.status(201).entity(AssessmentResource.wrap(outcome.assessment())).build();

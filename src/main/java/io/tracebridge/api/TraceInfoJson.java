@@ -22,7 +22,8 @@ public final class TraceInfoJson {
     public record Parsed(TraceInfo info, long experimentId) {
     }
 
-    public static Parsed parse(JsonNode t) {
+    /** @param nowMs the request time when the trace info has none */
+    public static Parsed parse(JsonNode t, long nowMs) {
         if (!t.isObject()) {
             throw MlflowException.invalid("Missing value for required parameter 'trace.trace_info'.");
         }
@@ -36,7 +37,8 @@ public final class TraceInfoJson {
             throw MlflowException.invalid("Unsupported trace location type '" + type + "'. Only MLFLOW_EXPERIMENT is supported.");
         }
         long experimentId = Requests.experimentId(Requests.text(Requests.field(loc, "mlflow_experiment"), "experiment_id"));
-        long start = AssessmentJson.time(Requests.field(t, "request_time"), System.currentTimeMillis());
+        Long requestTime = AssessmentJson.time(Requests.field(t, "request_time"));
+        long start = requestTime != null ? requestTime : nowMs;
         Long duration = duration(Requests.field(t, "execution_duration"));
         String state = Requests.text(t, "state");
         TraceInfo info = new TraceInfo(traceId, Requests.text(t, "client_request_id"), Long.toString(experimentId),

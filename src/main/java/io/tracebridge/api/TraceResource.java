@@ -1,5 +1,6 @@
 package io.tracebridge.api;
 
+import java.time.Clock;
 import jakarta.annotation.security.RolesAllowed;
 import io.tracebridge.security.Roles;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -17,6 +18,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.tracebridge.ops.SearchMetrics;
 import io.tracebridge.security.Access;
 import io.tracebridge.security.ApiToken;
+import io.tracebridge.search.TraceQuery;
 import io.tracebridge.search.TraceSearch;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -48,8 +50,11 @@ public class TraceResource {
 
     private final Access access;
 
+    private final Clock clock;
+
     public TraceResource(TraceStore traces, TraceUpdates updates, ExperimentStore experiments,
-                         SearchMetrics searchMetrics, Access access) {
+                         SearchMetrics searchMetrics, Access access, Clock clock) {
+        this.clock = clock;
         this.access = access;
         this.searchMetrics = searchMetrics;
         this.traces = traces;
@@ -64,7 +69,7 @@ public class TraceResource {
     @Consumes(MediaType.WILDCARD)
     public Uni<ObjectNode> startTrace(String body) {
         JsonNode req = Requests.body(body);
-        TraceInfoJson.Parsed parsed = TraceInfoJson.parse(Requests.field(Requests.field(req, "trace"), "trace_info"));
+        TraceInfoJson.Parsed parsed = TraceInfoJson.parse(Requests.field(Requests.field(req, "trace"), "trace_info"), clock.millis());
         ApiToken caller = access.caller();
         caller.requireExperiment(parsed.experimentId());
         return access.trace(parsed.info().traceId()).chain(() -> experiments.get(parsed.experimentId()))
@@ -188,16 +193,16 @@ public class TraceResource {
         List<String> orderBy = Requests.strings(req, "order_by");
         ApiToken caller = access.caller();
         experimentIds.forEach(caller::requireExperiment);
-        TraceSearch search = TraceSearch.compile(experimentIds.stream().distinct().toList(),
+        TraceQuery query = TraceSearch.compile(experimentIds.stream().distinct().toList(),
                 Requests.text(req, "filter"), orderBy,
                 Requests.integer(Requests.text(req, "max_results"), "max_results"),
                 Requests.text(req, "page_token"));
-        return traces.search(search).map(page -> {
+        return traces.search(query).map(page -> {
             ObjectNode n = Json.object();
             ArrayNode arr = n.putArray("traces");
             page.traces().forEach(t -> arr.add(Json.traceInfo(t)));
-            if (page.nextPageToken() != null) {
-                n.put("next_page_token", page.nextPageToken());
+            if (page.nextAfter() != null) {
+                n.put("next_page_token", query.pageToken(page.nextAfter()));
             }
             return n;
         });

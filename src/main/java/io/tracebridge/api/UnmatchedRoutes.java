@@ -1,6 +1,7 @@
 package io.tracebridge.api;
 
-import io.tracebridge.model.ErrorCode;
+import io.tracebridge.errors.ErrorBodies;
+import io.tracebridge.errors.Failure;
 import io.vertx.ext.web.Router;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
@@ -12,7 +13,7 @@ import jakarta.inject.Singleton;
 @Singleton
 public class UnmatchedRoutes {
     void register(@Observes Router router) {
-        router.route().last().handler(ctx -> ErrorMapper.end(ctx.response(), ErrorMapper.status(ErrorCode.ENDPOINT_NOT_FOUND),
-                ErrorCode.ENDPOINT_NOT_FOUND, "No endpoint matches " + ctx.request().method() + " " + ctx.request().path()));
+        router.route().last().handler(ctx -> ErrorBodies.endMlflow(ctx.response(), Failure.NO_SUCH_ENDPOINT,
+                "No endpoint matches " + ctx.request().method() + " " + ctx.request().path()));
     }
 }

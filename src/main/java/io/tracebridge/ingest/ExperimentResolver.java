@@ -1,5 +1,6 @@
 package io.tracebridge.ingest;
 
+import java.time.Clock;
 import io.smallrye.mutiny.Uni;
 import io.tracebridge.model.Experiment;
 import io.tracebridge.model.ExperimentChanged;
@@ -36,9 +37,12 @@ public class ExperimentResolver {
     /** Counts evictions: a lookup started before one does not fill the cache. */
     private final AtomicLong evictions = new AtomicLong();
 
-    public ExperimentResolver(ExperimentStore experiments, TracebridgeConfig config) {
+    private final Clock clock;
+
+    public ExperimentResolver(ExperimentStore experiments, TracebridgeConfig config, Clock clock) {
         this.experiments = experiments;
         this.config = config;
+        this.clock = clock;
     }
 
     public Uni<Experiment> resolve(String header) {
@@ -50,7 +54,7 @@ public class ExperimentResolver {
             return Uni.createFrom().failure(new OtlpException(OtlpException.Kind.BAD_REQUEST,
                     "Invalid x-mlflow-experiment-id '" + abbreviate(raw) + "': experiment IDs are integers"));
         }
-        long now = System.currentTimeMillis();
+        long now = clock.millis();
         Cached hit = cache.get(id);
         if (hit != null && hit.expiresAt() > now) {
             return Uni.createFrom().item(hit.experiment());

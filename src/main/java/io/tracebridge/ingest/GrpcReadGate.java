@@ -1,11 +1,11 @@
 package io.tracebridge.ingest;
 
+import io.tracebridge.errors.Failure;
 import io.grpc.Context;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
-import io.grpc.Status;
 
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -73,7 +73,7 @@ final class GrpcReadGate {
                 OtlpException e = new OtlpException(OtlpException.Kind.UNAVAILABLE,
                         "Tracebridge is receiving its maximum of OTLP/gRPC messages at once; retry later");
                 refused.accept(e);
-                call.close(Status.UNAVAILABLE.withDescription(e.getMessage()), new Metadata());
+                call.close(Failure.UNAVAILABLE.grpcStatus(e.getMessage()), new Metadata());
                 return new ServerCall.Listener<>() { };
             }
             AtomicBoolean held = new AtomicBoolean(true);

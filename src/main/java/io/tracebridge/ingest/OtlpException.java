@@ -1,36 +1,43 @@
 package io.tracebridge.ingest;
 
+import io.tracebridge.errors.Failure;
+
 /**
- * An OTLP request that cannot be accepted. Each kind maps to one HTTP status and one gRPC status
- * (OTLP specification): only {@link Kind#UNAVAILABLE} is retryable.
+ * An OTLP request that cannot be accepted. Each kind is a row of {@link Failure}, which gives its
+ * HTTP status and gRPC status (OTLP specification): only {@link Kind#UNAVAILABLE} is retryable.
  */
 public class OtlpException extends RuntimeException {
     public enum Kind {
-        /** Undecodable or invalid input: HTTP 400, gRPC INVALID_ARGUMENT. */
-        BAD_REQUEST(400),
-        /** Missing or unknown API token: HTTP 401, gRPC UNAUTHENTICATED. */
-        UNAUTHENTICATED(401),
-        /** The token may not write to this experiment: HTTP 403, gRPC PERMISSION_DENIED. */
-        PERMISSION_DENIED(403),
-        /** Unknown experiment: HTTP 404, gRPC NOT_FOUND. */
-        NOT_FOUND(404),
-        /** Body over the configured limit: HTTP 413, gRPC RESOURCE_EXHAUSTED. */
-        TOO_LARGE(413),
-        /** Content type other than protobuf or JSON: HTTP 415, gRPC INVALID_ARGUMENT. */
-        UNSUPPORTED_MEDIA_TYPE(415),
-        /** Database unreachable or service saturated: HTTP 503 + Retry-After, gRPC UNAVAILABLE. */
-        UNAVAILABLE(503),
-        /** A bug: HTTP 500, gRPC INTERNAL. Not retryable, so a poisoned batch is not resent forever. */
-        INTERNAL(500);
+        /** Undecodable or invalid input. */
+        BAD_REQUEST(Failure.INVALID_PARAMETER_VALUE),
+        /** Missing or unknown API token. */
+        UNAUTHENTICATED(Failure.UNAUTHENTICATED),
+        /** The token may not write to this experiment. */
+        PERMISSION_DENIED(Failure.PERMISSION_DENIED),
+        /** Unknown experiment. */
+        NOT_FOUND(Failure.NOT_FOUND),
+        /** Body over the configured limit. */
+        TOO_LARGE(Failure.TOO_LARGE),
+        /** Content type other than protobuf or JSON. */
+        UNSUPPORTED_MEDIA_TYPE(Failure.UNSUPPORTED_MEDIA_TYPE),
+        /** Database unreachable or service saturated: the only retryable kind. */
+        UNAVAILABLE(Failure.UNAVAILABLE),
+        /** A bug. Not retryable, so a poisoned batch is not resent forever. */
+        INTERNAL(Failure.INTERNAL);
 
-        private final int httpStatus;
+        private final Failure failure;
 
-        Kind(int httpStatus) {
-            this.httpStatus = httpStatus;
+        Kind(Failure failure) {
+            this.failure = failure;
+        }
+
+        /** The row of the one status table (HTTP status, gRPC code, MLflow code) this kind answers with. */
+        public Failure failure() {
+            return failure;
         }
 
         public int httpStatus() {
-            return httpStatus;
+            return failure.httpStatus();
         }
     }
 

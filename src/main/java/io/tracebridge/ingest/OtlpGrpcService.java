@@ -11,6 +11,7 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
+import io.tracebridge.errors.Failure;
 import io.tracebridge.ops.IngestMetrics;
 import io.tracebridge.security.ApiToken;
 import io.tracebridge.security.GrpcAuthInterceptor;
@@ -88,11 +89,11 @@ public class OtlpGrpcService implements BindableService {
             if (reservation != null) {
                 reservation.close();
             }
-            response.onError(Status.UNAUTHENTICATED.withDescription("No authenticated caller").asRuntimeException());
+            response.onError(Failure.UNAUTHENTICATED.grpcStatus("No authenticated caller").asRuntimeException());
             return;
         }
         if (reservation == null) {
-            response.onError(Status.UNAVAILABLE.withDescription("The request was abandoned; retry").asRuntimeException());
+            response.onError(Failure.UNAVAILABLE.grpcStatus("The request was abandoned; retry").asRuntimeException());
             return;
         }
         OtlpException failure = request.failure();
@@ -118,17 +119,8 @@ public class OtlpGrpcService implements BindableService {
 
     static Status status(Throwable failure) {
         if (failure instanceof OtlpException e) {
-            Status s = switch (e.kind()) {
-                case BAD_REQUEST, UNSUPPORTED_MEDIA_TYPE -> Status.INVALID_ARGUMENT;
-                case UNAUTHENTICATED -> Status.UNAUTHENTICATED;
-                case PERMISSION_DENIED -> Status.PERMISSION_DENIED;
-                case NOT_FOUND -> Status.NOT_FOUND;
-                case TOO_LARGE -> Status.RESOURCE_EXHAUSTED;
-                case UNAVAILABLE -> Status.UNAVAILABLE;
-                case INTERNAL -> Status.INTERNAL;
-            };
-            return s.withDescription(e.getMessage());
+            return e.kind().failure().grpcStatus(e.getMessage());
         }
-        return Status.INTERNAL.withDescription("Internal error; see the server log");
+        return Failure.INTERNAL.grpcStatus("Internal error; see the server log");
     }
 }

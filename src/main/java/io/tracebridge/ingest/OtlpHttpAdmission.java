@@ -1,5 +1,7 @@
 package io.tracebridge.ingest;
 
+import io.tracebridge.errors.ErrorBodies;
+
 import io.quarkus.runtime.configuration.MemorySize;
 import io.quarkus.vertx.http.runtime.filters.Filters;
 import io.tracebridge.ops.IngestMetrics;
@@ -102,7 +104,7 @@ public class OtlpHttpAdmission {
     }
 
     private static boolean isOtlp(RoutingContext ctx) {
-        return OtlpEncoding.isOtlpPath(ctx.normalizedPath());
+        return ErrorBodies.isOtlpPath(ctx.normalizedPath());
     }
 
     /** The announced length, -1 when absent (chunked) or not a number (Vert.x rejects that itself). */
@@ -120,16 +122,9 @@ public class OtlpHttpAdmission {
     private static void refuse(RoutingContext ctx, OtlpException e) {
         if (!isOtlp(ctx)) {
             // The answer's format only: MLflow's error JSON for the REST API.
-            io.tracebridge.api.ErrorMapper.end(ctx.response(), e.kind().httpStatus(),
-                    e.kind() == OtlpException.Kind.UNAVAILABLE ? io.tracebridge.model.ErrorCode.TEMPORARILY_UNAVAILABLE
-                            : io.tracebridge.model.ErrorCode.INVALID_PARAMETER_VALUE, e.getMessage());
+            ErrorBodies.endMlflow(ctx.response(), e.kind().failure(), e.getMessage());
             return;
         }
-        var response = ctx.response().setStatusCode(e.kind().httpStatus());
-        if (e.kind() == OtlpException.Kind.UNAVAILABLE) {
-            response.putHeader("Retry-After", OtlpHttpResource.RETRY_AFTER_SECONDS);
-        }
-        OtlpEncoding.endWithStatus(response, ctx.request().getHeader("Content-Type"),
-                OtlpHttpResource.grpcCode(e.kind()), e.getMessage());
+        ErrorBodies.endOtlp(ctx.response(), ctx.request().getHeader("Content-Type"), e.kind().failure(), e.getMessage());
     }
 }

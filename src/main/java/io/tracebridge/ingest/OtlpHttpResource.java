@@ -5,7 +5,6 @@ import io.tracebridge.security.Roles;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import com.google.protobuf.Message;
-import com.google.rpc.Status;
 import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.smallrye.mutiny.Uni;
@@ -20,7 +19,7 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.container.ResourceInfo;
 import io.quarkus.security.ForbiddenException;
-import io.tracebridge.api.ErrorMapper;
+import io.tracebridge.errors.ErrorBodies;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import java.nio.charset.StandardCharsets;
@@ -33,7 +32,6 @@ import java.nio.charset.StandardCharsets;
 @Path("/v1/traces")
 public class OtlpHttpResource {
     static final String EXPERIMENT_HEADER = "x-mlflow-experiment-id";
-    static final String RETRY_AFTER_SECONDS = ErrorMapper.RETRY_AFTER_SECONDS;
 
     private final IngestService ingest;
     private final OtlpDecoder decoder;
@@ -81,7 +79,7 @@ public class OtlpHttpResource {
     public Response forbidden(ForbiddenException e, HttpHeaders headers, ResourceInfo resource) {
         OtlpEncoding encoding = OtlpEncoding.fromContentType(headers.getHeaderString(HttpHeaders.CONTENT_TYPE));
         return error(encoding == null ? OtlpEncoding.JSON : encoding, new OtlpException(
-                OtlpException.Kind.PERMISSION_DENIED, ErrorMapper.forbiddenMessage(resource)));
+                OtlpException.Kind.PERMISSION_DENIED, Access.forbiddenMessage(resource)));
     }
 
     private static Response success(OtlpEncoding encoding, IngestResult result) {
@@ -95,28 +93,7 @@ public class OtlpHttpResource {
     }
 
     static Response error(OtlpEncoding encoding, OtlpException e) {
-        Status status = Status.newBuilder()
-                .setCode(grpcCode(e.kind()))
-                .setMessage(e.getMessage())
-                .build();
-        Response.ResponseBuilder r = Response.status(e.kind().httpStatus());
-        if (e.kind() == OtlpException.Kind.UNAVAILABLE) {
-            r.header("Retry-After", RETRY_AFTER_SECONDS);
-        }
-        return body(r, encoding, status);
-    }
-
-    /** gRPC status code numbers (google.rpc.Code) used in OTLP/HTTP error bodies. */
-    static int grpcCode(OtlpException.Kind kind) {
-        return switch (kind) {
-            case BAD_REQUEST, UNSUPPORTED_MEDIA_TYPE -> 3; // INVALID_ARGUMENT
-            case UNAUTHENTICATED -> 16;                     // UNAUTHENTICATED
-            case PERMISSION_DENIED -> 7;                    // PERMISSION_DENIED
-            case NOT_FOUND -> 5;                            // NOT_FOUND
-            case TOO_LARGE -> 8;                            // RESOURCE_EXHAUSTED
-            case UNAVAILABLE -> 14;                         // UNAVAILABLE
-            case INTERNAL -> 13;                            // INTERNAL
-        };
+        return ErrorBodies.otlp(encoding == OtlpEncoding.PROTOBUF, e.kind().failure(), e.getMessage());
     }
 
     private static Response body(Response.ResponseBuilder r, OtlpEncoding encoding, Message message) {

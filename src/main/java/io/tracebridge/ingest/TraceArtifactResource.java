@@ -7,7 +7,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
-import io.tracebridge.api.ErrorMapper;
+import io.tracebridge.errors.ErrorBodies;
 import io.tracebridge.model.ErrorCode;
 import io.tracebridge.model.TraceIds;
 import io.tracebridge.ops.IngestMetrics;
@@ -59,14 +59,14 @@ public class TraceArtifactResource {
     public Uni<Response> upload(@PathParam("path") String path, byte[] body) {
         Matcher m = TRACES_JSON.matcher(path);
         if (!m.matches()) {
-            return Uni.createFrom().item(ErrorMapper.response(ErrorCode.NOT_IMPLEMENTED,
+            return Uni.createFrom().item(ErrorBodies.mlflow(ErrorCode.NOT_IMPLEMENTED,
                     "Tracebridge stores no artifacts other than a trace's traces.json"));
         }
         long experiment;
         try {
             experiment = Long.parseLong(m.group(1));
         } catch (NumberFormatException e) {
-            return Uni.createFrom().item(ErrorMapper.response(ErrorCode.INVALID_PARAMETER_VALUE,
+            return Uni.createFrom().item(ErrorBodies.mlflow(ErrorCode.INVALID_PARAMETER_VALUE,
                     "'" + m.group(1) + "' is not an experiment ID"));
         }
         String experimentId = Long.toString(experiment);
@@ -90,18 +90,13 @@ public class TraceArtifactResource {
         return ingest.ingest(IngestMetrics.Transport.HTTP, caller, experimentId, () -> parse(body, traceId))
                     // The write decides ownership again under the trace's lock (a concurrent writer).
                     .map(r -> r.foreignTraces().isEmpty() ? Response.ok(Map.of()).build() : foreign(traceId, experimentId))
-                    .onFailure(OtlpException.class).recoverWithItem(t -> ErrorMapper.response(
-                            switch (((OtlpException) t).kind()) {
-                                case UNAVAILABLE -> ErrorCode.TEMPORARILY_UNAVAILABLE;
-                                case PERMISSION_DENIED -> ErrorCode.PERMISSION_DENIED;
-                                case NOT_FOUND -> ErrorCode.RESOURCE_DOES_NOT_EXIST;
-                                default -> ErrorCode.INVALID_PARAMETER_VALUE;
-                            }, t.getMessage()));
+                    .onFailure(OtlpException.class).recoverWithItem(t -> ErrorBodies.mlflow(
+                            ((OtlpException) t).kind().failure().mlflowCode(), t.getMessage()));
     }
 
     /** A trace's artifact uploaded under another experiment than the one that holds the trace. */
     private static Response foreign(String traceId, String experimentId) {
-        return ErrorMapper.response(ErrorCode.INVALID_PARAMETER_VALUE, "Trace " + traceId
+        return ErrorBodies.mlflow(ErrorCode.INVALID_PARAMETER_VALUE, "Trace " + traceId
                 + " belongs to another experiment than " + experimentId + "; its traces.json must be uploaded there");
     }
 

@@ -1,6 +1,6 @@
 package io.tracebridge.model;
 
-/** MLflow error codes (docs/mlflow-compatibility.md §4.6); the HTTP status for each is set in the API's error mapper. */
+/** MLflow error codes (docs/mlflow-compatibility.md §4.6); the HTTP status of each is its row in {@code errors.Failure}. */
 public enum ErrorCode {
     INVALID_PARAMETER_VALUE,
     BAD_REQUEST,

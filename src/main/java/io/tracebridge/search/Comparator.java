@@ -23,19 +23,6 @@ public enum Comparator {
         return text;
     }
 
-    /** The SQL operator of a numeric comparator ({@code !=} becomes {@code <>}). */
-    public String sqlOperator() {
-        return switch (this) {
-            case EQ -> "=";
-            case NE -> "<>";
-            case LT -> "<";
-            case LE -> "<=";
-            case GT -> ">";
-            case GE -> ">=";
-            default -> throw new IllegalStateException(name() + " has no single SQL operator");
-        };
-    }
-
     public boolean isNumeric() {
         return this == EQ || this == NE || this == LT || this == LE || this == GT || this == GE;
     }

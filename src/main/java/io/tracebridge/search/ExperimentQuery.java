@@ -1,4 +1,4 @@
-package io.tracebridge.store;
+package io.tracebridge.search;
 
 import java.util.List;
 

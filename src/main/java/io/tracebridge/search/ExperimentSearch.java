@@ -2,7 +2,6 @@ package io.tracebridge.search;
 
 import io.tracebridge.model.Experiment;
 import io.tracebridge.model.MlflowException;
-import io.tracebridge.store.ExperimentQuery;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -68,7 +67,7 @@ public final class ExperimentSearch {
                 }
                 params.put(p, n.longValue());
                 String field = c.key().equals("creation_time") ? "e.creationTime" : "e.lastUpdateTime";
-                return field + " " + c.comparator().sqlOperator() + " :" + p;
+                return field + " " + operator(c.comparator()) + " :" + p;
             }
             case "experiment_id" -> {
                 if (c.comparator() != Comparator.EQ && c.comparator() != Comparator.NE) {
@@ -80,7 +79,7 @@ public final class ExperimentSearch {
                 } catch (NumberFormatException e) {
                     throw MlflowException.invalid("Invalid experiment ID: '" + c.value() + "'");
                 }
-                return "e.id " + c.comparator().sqlOperator() + " :" + p;
+                return "e.id " + operator(c.comparator()) + " :" + p;
             }
             default -> throw MlflowException.invalid("Invalid attribute key '" + c.key()
                     + "' specified. Valid keys are '['name', 'creation_time', 'last_update_time', 'experiment_id']'");
@@ -150,6 +149,19 @@ public final class ExperimentSearch {
             case "ALL", "3" -> List.of(Experiment.ACTIVE, Experiment.DELETED);
             default -> throw MlflowException.invalid("Invalid view_type '" + viewType
                     + "'. Valid values are ACTIVE_ONLY, DELETED_ONLY, ALL");
+        };
+    }
+
+    /** The HQL operator of a numeric comparator ({@code !=} becomes {@code <>}). */
+    private static String operator(Comparator op) {
+        return switch (op) {
+            case EQ -> "=";
+            case NE -> "<>";
+            case LT -> "<";
+            case LE -> "<=";
+            case GT -> ">";
+            case GE -> ">=";
+            default -> throw new IllegalStateException(op.name() + " has no single operator");
         };
     }
 }

@@ -39,7 +39,7 @@ final class KeysetToken {
     }
 
     /** The last row's key values; null for an absent token. */
-    static List<Object> decode(String token, String fingerprint, List<OrderKey> keys) {
+    static List<Object> decode(String token, String fingerprint, List<SortKey> keys) {
         if (token == null || token.isEmpty()) {
             return null;
         }

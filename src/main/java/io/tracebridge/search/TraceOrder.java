@@ -26,8 +26,8 @@ final class TraceOrder {
     private TraceOrder() {
     }
 
-    static List<OrderKey> parse(List<String> orderBy, SqlParams params) {
-        List<OrderKey> keys = new ArrayList<>();
+    static List<SortKey> parse(List<String> orderBy) {
+        List<SortKey> keys = new ArrayList<>();
         List<String> seen = new ArrayList<>();
         for (String clause : orderBy == null ? List.<String>of() : orderBy) {
             String text = clause == null ? "" : clause;
@@ -40,7 +40,7 @@ final class TraceOrder {
             if (!dir.equals("ASC") && !dir.equals("DESC")) {
                 throw MlflowMessages.invalidOrderingKey(text);
             }
-            OrderKey key = key(m.group(1), dir.equals("DESC"), params);
+            SortKey key = key(m.group(1), dir.equals("DESC"));
             if (seen.contains(key.name())) {
                 throw MlflowMessages.duplicateOrderBy(orderBy.stream().map(String::valueOf).toList());
             }
@@ -48,49 +48,48 @@ final class TraceOrder {
             keys.add(key);
         }
         if (!seen.contains("timestamp_ms")) {
-            keys.add(new OrderKey("timestamp_ms", "t.request_time", true, true, false));
+            keys.add(SortKey.of("timestamp_ms", SortKey.Field.REQUEST_TIME, true, true, false));
         }
         if (!seen.contains("request_id")) {
-            keys.add(new OrderKey("request_id", "t.trace_id", false, false, false));
+            keys.add(SortKey.of("request_id", SortKey.Field.TRACE_ID, false, false, false));
         }
         return keys;
     }
 
-    private static OrderKey key(String ident, boolean desc, SqlParams params) {
+    private static SortKey key(String ident, boolean desc) {
         int dot = prefixDot(ident);
         String written = dot < 0 ? null : unquote(ident.substring(0, dot));
         String prefix = written == null ? null : written.toLowerCase(Locale.ROOT);
         String key = unquote(dot < 0 ? ident : ident.substring(dot + 1));
         if (prefix == null || prefix.equals("attribute") || prefix.equals("attributes") || prefix.equals("trace")) {
             return switch (key) {
-                case "timestamp", "timestamp_ms" -> new OrderKey("timestamp_ms", "t.request_time", true, desc, false);
+                case "timestamp", "timestamp_ms" -> SortKey.of("timestamp_ms", SortKey.Field.REQUEST_TIME, true, desc, false);
                 case "execution_time", "execution_time_ms" ->
-                        new OrderKey("execution_time_ms", "(t.end_time - t.request_time)", true, desc);
-                case "end_time", "end_time_ms" ->
-                        new OrderKey("end_time_ms", "COALESCE(t.end_time, t.request_time)", true, desc, false);
-                case "status" -> new OrderKey("status", "t.state", false, desc, false);
-                case "request_id" -> new OrderKey("request_id", "t.trace_id", false, desc, false);
-                case "client_request_id" -> new OrderKey("client_request_id", "t.client_request_id", false, desc);
-                case "experiment_id" -> new OrderKey("experiment_id", "t.experiment_id", true, desc, false);
-                case "name" -> new OrderKey("name", tagValue(TraceTagKeys.TRACE_NAME, params), false, desc);
-                case "run_id" -> new OrderKey("run_id", metadataValue(TraceMetadataKeys.SOURCE_RUN, params), false, desc);
+                        SortKey.of("execution_time_ms", SortKey.Field.EXECUTION_TIME, true, desc, true);
+                case "end_time", "end_time_ms" -> SortKey.of("end_time_ms", SortKey.Field.END_TIME, true, desc, false);
+                case "status" -> SortKey.of("status", SortKey.Field.STATE, false, desc, false);
+                case "request_id" -> SortKey.of("request_id", SortKey.Field.TRACE_ID, false, desc, false);
+                case "client_request_id" -> SortKey.of("client_request_id", SortKey.Field.CLIENT_REQUEST_ID, false, desc, true);
+                case "experiment_id" -> SortKey.of("experiment_id", SortKey.Field.EXPERIMENT_ID, true, desc, false);
+                case "name" -> new SortKey("name", SortKey.Field.TAG, TraceTagKeys.TRACE_NAME, false, desc, true);
+                case "run_id" -> new SortKey("run_id", SortKey.Field.METADATA, TraceMetadataKeys.SOURCE_RUN, false, desc, true);
                 default -> throw MlflowMessages.invalidAttributeKey(key, MlflowMessages.ORDER_BY_ATTRIBUTE_KEYS);
             };
         }
         switch (prefix) {
             case "tag", "tags":
-                return new OrderKey("tag." + key, tagValue(key, params), false, desc);
+                return new SortKey("tag." + key, SortKey.Field.TAG, key, false, desc, true);
             case "metadata", "request_metadata":
                 if (key.equals(TraceMetadataKeys.TOKEN_USAGE) || key.equals(TraceMetadataKeys.COST)) {
                     throw MlflowException.invalid("Ordering by metadata key '" + key + "' is not supported.");
                 }
                 if (key.equals(TraceMetadataKeys.TRACE_SESSION)) {
-                    return new OrderKey("metadata." + key, "t.session_id", false, desc);
+                    return new SortKey("metadata." + key, SortKey.Field.SESSION, null, false, desc, true);
                 }
                 if (key.equals(TraceMetadataKeys.TRACE_USER)) {
-                    return new OrderKey("metadata." + key, "t.user_id", false, desc);
+                    return new SortKey("metadata." + key, SortKey.Field.USER, null, false, desc, true);
                 }
-                return new OrderKey("metadata." + key, metadataValue(key, params), false, desc);
+                return new SortKey("metadata." + key, SortKey.Field.METADATA, key, false, desc, true);
             case "span", "feedback", "expectation":
                 throw MlflowMessages.invalidOrderByIdentifierType(prefix);
             default:
@@ -106,15 +105,6 @@ final class TraceOrder {
             return close > 0 && close + 1 < ident.length() && ident.charAt(close + 1) == '.' ? close + 1 : -1;
         }
         return ident.indexOf('.');
-    }
-
-    private static String tagValue(String key, SqlParams params) {
-        return "(SELECT g.value FROM trace_tags g WHERE g.trace_id = t.trace_id AND g.key = " + params.text(key) + ")";
-    }
-
-    private static String metadataValue(String key, SqlParams params) {
-        return "(SELECT m.value FROM trace_metadata m WHERE m.trace_id = t.trace_id AND m.key = "
-                + params.text(key) + ")";
     }
 
     private static String unquote(String s) {

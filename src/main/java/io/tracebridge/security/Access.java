@@ -1,11 +1,14 @@
 package io.tracebridge.security;
 
+import io.quarkus.arc.Arc;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import io.tracebridge.model.ErrorCode;
 import io.tracebridge.model.MlflowException;
 import io.tracebridge.store.TraceStore;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.container.ResourceInfo;
 
 /**
  * The caller of the current REST request, as Quarkus Security authenticated it
@@ -53,5 +56,24 @@ public class Access {
             }
             return caller;
         });
+    }
+
+    /**
+     * "Token 'name' has scope read; this request needs write": the message of a 403 for a caller
+     * whose token lacks the role the matched resource method declares ({@code @RolesAllowed}).
+     */
+    public static String forbiddenMessage(ResourceInfo resource) {
+        String needed = "a larger scope";
+        RolesAllowed roles = resource == null || resource.getResourceMethod() == null ? null
+                : resource.getResourceMethod().getAnnotation(RolesAllowed.class);
+        if (roles != null && roles.value().length > 0) {
+            needed = roles.value()[0];
+        }
+        SecurityIdentity identity = Arc.container().instance(SecurityIdentity.class).get();
+        ApiToken token = identity == null ? null : identity.getAttribute(TokenIdentityProvider.TOKEN_ATTRIBUTE);
+        if (token == null) {
+            return "This request needs scope " + needed;
+        }
+        return "Token '" + token.name() + "' has scope " + token.scope().role() + "; this request needs " + needed;
     }
 }

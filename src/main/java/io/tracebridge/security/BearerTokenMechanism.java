@@ -11,9 +11,8 @@ import io.quarkus.vertx.http.runtime.security.HttpAuthenticationMechanism;
 import io.quarkus.vertx.http.runtime.security.HttpCredentialTransport;
 import io.quarkus.vertx.http.runtime.security.HttpSecurityUtils;
 import io.smallrye.mutiny.Uni;
-import io.tracebridge.api.ErrorMapper;
-import io.tracebridge.ingest.OtlpEncoding;
-import io.tracebridge.model.ErrorCode;
+import io.tracebridge.errors.ErrorBodies;
+import io.tracebridge.errors.Failure;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -40,7 +39,6 @@ public class BearerTokenMechanism implements HttpAuthenticationMechanism {
     private static final String WWW_AUTHENTICATE = "WWW-Authenticate";
     static final String CHALLENGE = "Bearer realm=\"tracebridge\"";
     static final String UNAUTHENTICATED_MESSAGE = "Missing or unknown API token; send 'Authorization: Bearer <token>'";
-    private static final int GRPC_UNAUTHENTICATED = 16;
 
     private final TokenRegistry registry;
 
@@ -67,19 +65,19 @@ public class BearerTokenMechanism implements HttpAuthenticationMechanism {
 
     @Override
     public Uni<ChallengeData> getChallenge(RoutingContext ctx) {
-        return Uni.createFrom().item(new ChallengeData(401, WWW_AUTHENTICATE, CHALLENGE));
+        return Uni.createFrom().item(new ChallengeData(Failure.UNAUTHENTICATED.httpStatus(), WWW_AUTHENTICATE, CHALLENGE));
     }
 
     /** Writes the 401 with a body the caller's client understands (the default sends none). */
     @Override
     public Uni<Boolean> sendChallenge(RoutingContext ctx) {
         if (!ctx.response().ended()) {
-            var response = ctx.response().setStatusCode(401).putHeader(WWW_AUTHENTICATE, CHALLENGE);
-            if (OtlpEncoding.isOtlpPath(ctx.normalizedPath())) {
-                OtlpEncoding.endWithStatus(response, ctx.request().getHeader(HttpHeaders.CONTENT_TYPE),
-                        GRPC_UNAUTHENTICATED, UNAUTHENTICATED_MESSAGE);
+            var response = ctx.response().putHeader(WWW_AUTHENTICATE, CHALLENGE);
+            if (ErrorBodies.isOtlpPath(ctx.normalizedPath())) {
+                ErrorBodies.endOtlp(response, ctx.request().getHeader(HttpHeaders.CONTENT_TYPE),
+                        Failure.UNAUTHENTICATED, UNAUTHENTICATED_MESSAGE);
             } else {
-                ErrorMapper.end(response, 401, ErrorCode.UNAUTHENTICATED, UNAUTHENTICATED_MESSAGE);
+                ErrorBodies.endMlflow(response, Failure.UNAUTHENTICATED, UNAUTHENTICATED_MESSAGE);
             }
         }
         return Uni.createFrom().item(true);

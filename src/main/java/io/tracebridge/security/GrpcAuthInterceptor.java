@@ -1,12 +1,12 @@
 package io.tracebridge.security;
 
+import io.tracebridge.errors.Failure;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import io.grpc.Status;
 import io.quarkus.grpc.GlobalInterceptor;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -41,12 +41,12 @@ public class GrpcAuthInterceptor implements ServerInterceptor {
         }
         Optional<ApiToken> token = registry.authenticate(headers.get(AUTHORIZATION));
         if (token.isEmpty()) {
-            call.close(Status.UNAUTHENTICATED.withDescription(
+            call.close(Failure.UNAUTHENTICATED.grpcStatus(
                     "Missing or unknown API token; send the metadata 'authorization: Bearer <token>'"), new Metadata());
             return new ServerCall.Listener<>() { };
         }
         if (!token.get().scope().includes(Scope.WRITE)) {
-            call.close(Status.PERMISSION_DENIED.withDescription("Token '" + token.get().name()
+            call.close(Failure.PERMISSION_DENIED.grpcStatus("Token '" + token.get().name()
                     + "' may not ingest; it needs scope write"), new Metadata());
             return new ServerCall.Listener<>() { };
         }

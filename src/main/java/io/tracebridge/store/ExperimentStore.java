@@ -1,5 +1,6 @@
 package io.tracebridge.store;
 
+import io.tracebridge.search.ExperimentQuery;
 import io.smallrye.mutiny.Uni;
 import io.tracebridge.model.Experiment;
 

@@ -1,5 +1,7 @@
 package io.tracebridge.store;
 
+import java.time.Clock;
+import io.tracebridge.search.ExperimentQuery;
 import io.smallrye.mutiny.Uni;
 import io.tracebridge.model.ErrorCode;
 import io.tracebridge.model.Experiment;
@@ -23,15 +25,17 @@ import java.util.stream.Collectors;
 public class HibernateExperimentStore implements ExperimentStore {
     private final Mutiny.SessionFactory sessions;
     private final Event<ExperimentChanged> changed;
+    private final Clock clock;
 
-    public HibernateExperimentStore(Mutiny.SessionFactory sessions, Event<ExperimentChanged> changed) {
+    public HibernateExperimentStore(Mutiny.SessionFactory sessions, Event<ExperimentChanged> changed, Clock clock) {
         this.sessions = sessions;
         this.changed = changed;
+        this.clock = clock;
     }
 
     @Override
     public Uni<Experiment> create(String name, String artifactLocation, Map<String, String> tags) {
-        long now = System.currentTimeMillis();
+        long now = clock.millis();
         return sessions.withTransaction((s, tx) -> s.createSelectionQuery(
                                 "from ExperimentEntity e where e.name = :name", ExperimentEntity.class)
                         .setParameter("name", name)
@@ -135,7 +139,7 @@ public class HibernateExperimentStore implements ExperimentStore {
                         throw notFound(experimentId);
                     }
                     e.lifecycleStage = to;
-                    e.lastUpdateTime = System.currentTimeMillis();
+                    e.lastUpdateTime = clock.millis();
                 }))
                 .replaceWithVoid()
                 .invoke(() -> changed.fire(new ExperimentChanged(experimentId)));
@@ -161,7 +165,7 @@ public class HibernateExperimentStore implements ExperimentStore {
                                     throw alreadyExists(newName);
                                 }
                                 e.name = newName;
-                                e.lastUpdateTime = System.currentTimeMillis();
+                                e.lastUpdateTime = clock.millis();
                             })
                             // Flush inside the mapping below, so that a name taken concurrently is
                             // reported as RESOURCE_ALREADY_EXISTS, not as a database error.

@@ -1,21 +1,32 @@
 package io.tracebridge.store;
 
 /**
- * Attaching pending feedback to traces. One statement: lock the pending rows (skipping rows
- * another transaction is attaching), pick the newest trace with the same client request ID
- * (in the pending row's experiment, if it names one; never in a deleted experiment), insert the
+ * Attaching pending feedback to traces. One statement: lock the pending rows, pick the newest
+ * trace with the same client request ID (in the pending row's experiment, if it names one; never
+ * in a deleted experiment), insert the
  * assessments and mark the rows ATTACHED. $1 is "now" in epoch ms; $2 limits it to some client
  * request IDs, or NULL for all.
  * Runs inside the ingest transaction (so feedback attaches when its trace commits), after a
  * pending row is written, and from the periodic sweep.
  */
 final class PendingFeedbackSql {
-    static final String ATTACH = """
+    /**
+     * For the client request IDs of a write (ingest, StartTraceV3, a new pending row): waits for
+     * a pending row that another transaction holds rather than skipping it. Skipping would lose
+     * the moment: the periodic sweep may hold the row while it looks for the trace, not see it
+     * (not committed yet), and leave the feedback pending until its next run.
+     */
+    static final String ATTACH = attach("");
+    /** The periodic sweep: rows being attached elsewhere are skipped, not attached twice. */
+    static final String ATTACH_SWEEP = attach(" SKIP LOCKED");
+
+    private static String attach(String lockWait) {
+        return """
             WITH locked AS (
                 SELECT pending_id, client_request_id, experiment_id FROM pending_feedback
                 WHERE status = 'PENDING' AND expires_at > $1
                   AND ($2::varchar[] IS NULL OR client_request_id = ANY($2::varchar[]))
-                FOR UPDATE SKIP LOCKED
+                FOR UPDATE%s
             ), matched AS (
                 SELECT DISTINCT ON (l.pending_id) l.pending_id, t.trace_id,
                        'a-' || replace(gen_random_uuid()::text, '-', '') AS assessment_id
@@ -35,7 +46,8 @@ final class PendingFeedbackSql {
                 assessment_id = m.assessment_id, attached_at = $1
             FROM matched m WHERE p.pending_id = m.pending_id
             RETURNING p.pending_id
-            """;
+            """.formatted(lockWait);
+    }
 
     static final String EXPIRE = """
             UPDATE pending_feedback SET status = 'EXPIRED' WHERE status = 'PENDING' AND expires_at <= $1

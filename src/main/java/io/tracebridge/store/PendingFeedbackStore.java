@@ -112,7 +112,7 @@ public class PendingFeedbackStore {
      * {@code purgeBeforeMs} (at most {@link #PURGE_BATCH} per sweep); returns the three counts.
      */
     public Uni<int[]> sweep(long nowMs, long purgeBeforeMs) {
-        return pool.withTransaction(conn -> conn.preparedQuery(PendingFeedbackSql.ATTACH)
+        return pool.withTransaction(conn -> conn.preparedQuery(PendingFeedbackSql.ATTACH_SWEEP)
                 .execute(Tuple.of(nowMs, null))
                 .chain(attached -> conn.preparedQuery(PendingFeedbackSql.EXPIRE).execute(Tuple.of(nowMs))
                         .chain(expired -> conn.preparedQuery(PendingFeedbackSql.PURGE)

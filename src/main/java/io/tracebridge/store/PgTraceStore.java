@@ -11,8 +11,7 @@ import io.tracebridge.model.TraceInfo;
 import io.tracebridge.model.TraceMetadataKeys;
 import io.tracebridge.model.TraceState;
 import io.tracebridge.model.TraceTagKeys;
-import io.tracebridge.search.SqlQuery;
-import io.tracebridge.search.TraceSearch;
+import io.tracebridge.search.TraceQuery;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
@@ -179,9 +178,12 @@ public class PgTraceStore implements TraceStore {
     private final Pool pool;
     private final SearchStatements searches;
     private final java.time.Duration writeTimeout;
+    private final java.time.Clock clock;
 
-    public PgTraceStore(Pool pool, SearchStatements searches, io.tracebridge.ops.TracebridgeConfig config) {
+    public PgTraceStore(Pool pool, SearchStatements searches, io.tracebridge.ops.TracebridgeConfig config,
+                        java.time.Clock clock) {
         this.pool = pool;
+        this.clock = clock;
         this.searches = searches;
         this.writeTimeout = config.db().writeTimeout();
     }
@@ -226,7 +228,7 @@ public class PgTraceStore implements TraceStore {
     }
 
     /** Spans (within the cap), metadata, tags and pending feedback of traces the experiment holds. */
-    private static Uni<Integer> writeOwn(SqlConnection conn, Experiment experiment, List<TraceDraft> drafts,
+    private Uni<Integer> writeOwn(SqlConnection conn, Experiment experiment, List<TraceDraft> drafts,
                                          int maxSpansPerTrace) {
         Tuple metadata = metadataRows(drafts);
         Tuple tags = tagRows(experiment, drafts);
@@ -254,7 +256,7 @@ public class PgTraceStore implements TraceStore {
                 .call(() -> conn.preparedQuery(UPSERT_TAGS).execute(tags))
                 .call(() -> requestIds.length == 0 ? Uni.createFrom().voidItem()
                         : conn.preparedQuery(PendingFeedbackSql.ATTACH)
-                        .execute(Tuple.of(System.currentTimeMillis(), requestIds)));
+                        .execute(Tuple.of(clock.millis(), requestIds)));
     }
 
     private static Uni<?> execIfAny(SqlConnection conn, String sql, Tuple rows) {
@@ -439,8 +441,8 @@ public class PgTraceStore implements TraceStore {
     }
 
     @Override
-    public Uni<SearchPage> search(TraceSearch search) {
-        SqlQuery q = search.query();
+    public Uni<SearchPage> search(TraceQuery query) {
+        SqlQuery q = PgTraceQuery.compile(query);
         return searches.execute(q.sql(), Tuple.from(q.params()))
                 .onFailure(StoreFailures::isDataError).transform(t -> MlflowException.invalid(
                         "Invalid filter value: " + StoreFailures.pgException(t).getErrorMessage()))
@@ -448,7 +450,7 @@ public class PgTraceStore implements TraceStore {
                     List<String> ids = new ArrayList<>();
                     List<Object> lastKeys = null;
                     for (Row r : rows) {
-                        if (ids.size() == search.maxResults()) {
+                        if (ids.size() == query.pageSize()) {
                             break;
                         }
                         ids.add(r.getString(0));
@@ -457,7 +459,7 @@ public class PgTraceStore implements TraceStore {
                             lastKeys.add(r.getValue(i));
                         }
                     }
-                    String next = rows.size() > search.maxResults() ? search.nextPageToken(lastKeys) : null;
+                    List<Object> next = rows.size() > query.pageSize() ? lastKeys : null;
                     return getTraces(ids).map(found -> {
                         Map<String, StoredTrace> byId = new HashMap<>();
                         found.forEach(st -> byId.put(st.info().traceId(), st));

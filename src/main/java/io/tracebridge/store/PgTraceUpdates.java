@@ -1,5 +1,6 @@
 package io.tracebridge.store;
 
+import java.time.Clock;
 import io.smallrye.mutiny.Uni;
 import io.tracebridge.mapping.Rank;
 import io.tracebridge.model.ErrorCode;
@@ -53,9 +54,11 @@ public class PgTraceUpdates implements TraceUpdates {
             """;
 
     private final Pool pool;
+    private final Clock clock;
 
-    public PgTraceUpdates(Pool pool) {
+    public PgTraceUpdates(Pool pool, Clock clock) {
         this.pool = pool;
+        this.clock = clock;
     }
 
     @Override
@@ -141,7 +144,7 @@ public class PgTraceUpdates implements TraceUpdates {
                         .chain(() -> conn.preparedQuery(UPSERT_TAG).executeBatch(tags))
                         .chain(() -> info.clientRequestId() == null ? Uni.createFrom().voidItem()
                                 : conn.preparedQuery(PendingFeedbackSql.ATTACH).execute(
-                                        Tuple.of(System.currentTimeMillis(), new String[] {info.clientRequestId()})))
+                                        Tuple.of(clock.millis(), new String[] {info.clientRequestId()})))
                         .replaceWithVoid())
                 .onFailure(Sql::isRetryable).retry().atMost(3);
     }

@@ -1,4 +1,4 @@
-package io.tracebridge.search;
+package io.tracebridge.store;
 
 import java.util.List;
 

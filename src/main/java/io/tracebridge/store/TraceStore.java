@@ -4,7 +4,7 @@ import io.smallrye.mutiny.Uni;
 import io.tracebridge.mapping.TraceDraft;
 import io.tracebridge.model.Experiment;
 import io.tracebridge.model.TraceInfo;
-import io.tracebridge.search.TraceSearch;
+import io.tracebridge.search.TraceQuery;
 
 import java.util.List;
 import java.util.Map;
@@ -25,8 +25,12 @@ public interface TraceStore {
     record StoredTrace(TraceInfo info, boolean complete) {
     }
 
-    /** One page of search results, in order, and the token of the next page (null on the last). */
-    record SearchPage(List<TraceInfo> traces, String nextPageToken) {
+    /**
+     * One page of search results, in order, and where the next page starts: the sort-key values
+     * of this page's last trace (in the query's order), or null on the last page. The caller turns
+     * them into a page token ({@code TraceQuery.pageToken}).
+     */
+    record SearchPage(List<TraceInfo> traces, List<Object> nextAfter) {
     }
 
     /**
@@ -56,8 +60,8 @@ public interface TraceStore {
     /** The traces found among {@code traceIds}, in no particular order; missing IDs are skipped. */
     Uni<List<StoredTrace>> getTraces(List<String> traceIds);
 
-    /** Runs a compiled search; a filter value the database rejects (e.g. a bad regex) is INVALID_PARAMETER_VALUE. */
-    Uni<SearchPage> search(TraceSearch search);
+    /** Runs a search; a filter value the database rejects (e.g. a bad regex) is INVALID_PARAMETER_VALUE. */
+    Uni<SearchPage> search(TraceQuery query);
 
     /** Span documents (OTel proto-JSON) per trace ID, each list ordered by start time. */
     Uni<Map<String, List<String>>> getSpans(List<String> traceIds);

@@ -10,11 +10,14 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.tracebridge.search.TraceSearchTestSupport;
 import io.tracebridge.store.PendingFeedbackStore;
+import io.tracebridge.ops.TracebridgeConfig;
+import io.tracebridge.support.AdjustableClock;
 import io.tracebridge.support.Db;
 import io.tracebridge.support.Experiments;
 import io.tracebridge.support.Traces;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.UUID;
@@ -31,6 +34,20 @@ class FeedbackFlowTest {
 
     @Inject
     PendingFeedbackStore pending;
+
+    @Inject
+    PendingFeedbackSweeper sweeper;
+
+    @Inject
+    AdjustableClock clock;
+
+    @Inject
+    TracebridgeConfig config;
+
+    @AfterEach
+    void resetClock() {
+        clock.reset();
+    }
 
     @Test
     void feedbackByClientRequestIdThenSearch() {
@@ -115,17 +132,24 @@ class FeedbackFlowTest {
         assertThat(Db.count(pool, "SELECT count(*) FROM assessments WHERE trace_id = $1", traceId)).isEqualTo(1);
     }
 
-    /** Pending feedback past its window expires and is listed as such; a later trace does not get it. */
+    /**
+     * Pending feedback past its window expires and is listed as such; a later trace does not get
+     * it; past the retention the expired record is deleted, while a pending one is kept. Time
+     * passes on the service's clock.
+     */
     @Test
     void pendingFeedbackExpires() {
         String exp = Experiments.create("expiry");
         String requestId = "req-" + UUID.randomUUID();
         given().contentType("application/json").queryParam("client_request_id", requestId).queryParam("experiment_id", exp)
                 .body("{\"value\": 1}").post("/api/tracebridge/v1/feedback").then().statusCode(202);
-        pool.preparedQuery("UPDATE pending_feedback SET expires_at = 1 WHERE client_request_id = $1")
-                .execute(io.vertx.mutiny.sqlclient.Tuple.of(requestId)).await().indefinitely();
-        long now = System.currentTimeMillis();
-        int[] counts = pending.sweep(now, now - 3_600_000).await().indefinitely();
+        // Not yet: within its window the feedback stays pending.
+        sweeper.sweep().await().indefinitely();
+        given().queryParam("experiment_id", exp).queryParam("status", "PENDING").get("/api/tracebridge/v1/feedback/pending")
+                .then().statusCode(200).body("pending_feedback", hasSize(1));
+
+        clock.advance(config.feedback().pendingTtl().plusSeconds(1));
+        int[] counts = sweeper.sweep().await().indefinitely();
         assertThat(counts[1]).isGreaterThanOrEqualTo(1);
         given().queryParam("experiment_id", exp).queryParam("status", "EXPIRED").get("/api/tracebridge/v1/feedback/pending")
                 .then().statusCode(200).body("pending_feedback", hasSize(1))
@@ -133,13 +157,12 @@ class FeedbackFlowTest {
         String traceId = Traces.send(exp, "too late", requestId);
         assertThat(Db.count(pool, "SELECT count(*) FROM assessments WHERE trace_id = $1", traceId)).isZero();
 
-        // Past the retention the expired record is deleted; a pending one as old is kept until it expires.
+        // Past the retention the expired record is deleted; feedback still in its window is kept.
+        clock.advance(config.feedback().pendingRetention().plusSeconds(1));
         String waiting = "req-" + UUID.randomUUID();
         given().contentType("application/json").queryParam("client_request_id", waiting).queryParam("experiment_id", exp)
                 .body("{\"value\": 1}").post("/api/tracebridge/v1/feedback").then().statusCode(202);
-        pool.preparedQuery("UPDATE pending_feedback SET create_time = 1 WHERE client_request_id = ANY($1)")
-                .execute(io.vertx.mutiny.sqlclient.Tuple.of(new String[] {requestId, waiting})).await().indefinitely();
-        counts = pending.sweep(now, now - 3_600_000).await().indefinitely();
+        counts = sweeper.sweep().await().indefinitely();
         assertThat(counts[2]).isGreaterThanOrEqualTo(1);
         given().queryParam("experiment_id", exp).get("/api/tracebridge/v1/feedback/pending").then().statusCode(200)
                 .body("pending_feedback", hasSize(1))

@@ -3,6 +3,8 @@ package io.tracebridge.search;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quarkus.test.junit.QuarkusTest;
+import io.tracebridge.store.PgTraceQuery;
+import io.tracebridge.store.SqlQuery;
 import io.tracebridge.support.Experiments;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -69,7 +71,7 @@ class SearchIndexTest {
     }
 
     private String plan(long exp, String filter) {
-        SqlQuery q = TraceSearch.compile(List.of(exp), filter, List.of(), 100, null).query();
+        SqlQuery q = PgTraceQuery.compile(TraceSearch.compile(List.of(exp), filter, List.of(), 100, null));
         StringBuilder b = new StringBuilder();
         for (Row r : pool.preparedQuery("EXPLAIN " + q.sql()).execute(Tuple.from(q.params())).await().indefinitely()) {
             b.append(r.getString(0)).append('\n');

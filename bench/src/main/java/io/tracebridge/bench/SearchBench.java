@@ -1,6 +1,7 @@
 package io.tracebridge.bench;
 
-import io.tracebridge.search.SqlQuery;
+import io.tracebridge.store.PgTraceQuery;
+import io.tracebridge.store.SqlQuery;
 import io.tracebridge.search.TraceSearch;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
@@ -259,7 +260,7 @@ public final class SearchBench {
                 .using(vertx).build();
         try {
             for (Map.Entry<String, IntFunction<String>> e : searches.entrySet()) {
-                SqlQuery q = TraceSearch.compile(List.of(exp), e.getValue().apply(0), List.of(), 100, null).query();
+                SqlQuery q = PgTraceQuery.compile(TraceSearch.compile(List.of(exp), e.getValue().apply(0), List.of(), 100, null));
                 List<String> lines = new ArrayList<>();
                 for (Row r : pool.preparedQuery("EXPLAIN (ANALYZE, COSTS OFF) " + q.sql()).execute(Tuple.from(q.params()))
                         .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS)) {
