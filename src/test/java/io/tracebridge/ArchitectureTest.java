@@ -35,9 +35,10 @@ class ArchitectureTest {
             Map.entry("analytics", Set.of("model", "store", "ops")),
             Map.entry("security", Set.of("model", "errors", "ops", "store")),
             Map.entry("feedback", Set.of("model", "ops", "store")),
+            Map.entry("traces", Set.of("model", "security", "store")),
             Map.entry("ingest", Set.of("model", "errors", "mapping", "ops", "security", "store")),
             Map.entry("api", Set.of("model", "errors", "mapping", "search", "ops", "security", "store",
-                    "analytics", "feedback")));
+                    "analytics", "feedback", "traces")));
 
     private static JavaClasses classes;
 

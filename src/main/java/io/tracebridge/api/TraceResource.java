@@ -11,9 +11,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.tracebridge.model.MlflowException;
-import io.tracebridge.store.ExperimentStore;
 import io.tracebridge.store.TraceStore;
-import io.tracebridge.store.TraceUpdates;
+import io.tracebridge.traces.DeleteTraces;
+import io.tracebridge.traces.TraceService;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tracebridge.ops.SearchMetrics;
 import io.tracebridge.security.Access;
@@ -29,7 +29,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -38,13 +37,10 @@ import java.util.List;
 @Path("/api/{version: 2\\.0|3\\.0}/mlflow/traces")
 @Produces(MediaType.APPLICATION_JSON)
 public class TraceResource {
-    /** MLflow's GetTrace waits for a trace whose root span has not arrived: 3 attempts, 1 s then 2 s. */
-    static final List<Duration> INCOMPLETE_RETRY_DELAYS = List.of(Duration.ofSeconds(1), Duration.ofSeconds(2));
     static final int MAX_BATCH_IDS = 100;
 
     private final TraceStore traces;
-    private final TraceUpdates updates;
-    private final ExperimentStore experiments;
+    private final TraceService service;
 
     private final SearchMetrics searchMetrics;
 
@@ -52,14 +48,13 @@ public class TraceResource {
 
     private final Clock clock;
 
-    public TraceResource(TraceStore traces, TraceUpdates updates, ExperimentStore experiments,
-                         SearchMetrics searchMetrics, Access access, Clock clock) {
+    public TraceResource(TraceStore traces, TraceService service, SearchMetrics searchMetrics, Access access,
+                         Clock clock) {
         this.clock = clock;
         this.access = access;
         this.searchMetrics = searchMetrics;
         this.traces = traces;
-        this.updates = updates;
-        this.experiments = experiments;
+        this.service = service;
     }
 
     /** StartTraceV3: the MLflow SDK's authoritative trace info, sent when the root span ends. */
@@ -72,18 +67,8 @@ public class TraceResource {
         TraceInfoJson.Parsed parsed = TraceInfoJson.parse(Requests.field(Requests.field(req, "trace"), "trace_info"), clock.millis());
         ApiToken caller = access.caller();
         caller.requireExperiment(parsed.experimentId());
-        return access.trace(parsed.info().traceId()).chain(() -> experiments.get(parsed.experimentId()))
-                .chain(found -> {
-                    var experiment = found.orElseThrow(() -> MlflowException.notFound(
-                            "No Experiment with id=" + parsed.experimentId() + " exists"));
-                    if (!experiment.isActive()) {
-                        // MLflow's start_trace (_check_experiment_is_active): 400 INVALID_PARAMETER_VALUE.
-                        throw MlflowException.invalid("The experiment " + parsed.experimentId()
-                                + " must be in the 'active' state. Current state is " + experiment.lifecycleStage() + ".");
-                    }
-                    return updates.startTrace(experiment, parsed.info());
-                })
-                .chain(() -> load(caller, parsed.info().traceId()))
+        return access.trace(parsed.info().traceId())
+                .chain(() -> service.start(caller, parsed.experimentId(), parsed.info()))
                 .map(TraceResource::traceInfoResponse);
     }
 
@@ -97,31 +82,21 @@ public class TraceResource {
     public Uni<ObjectNode> deleteTraces(String body) {
         JsonNode req = Requests.body(body);
         long experimentId = Requests.experimentId(Requests.text(req, "experiment_id"));
+        // Before anything else is read: a token limited to other experiments learns nothing.
         access.caller().requireExperiment(experimentId);
-        JsonNode ids = Requests.field(req, "request_ids");
+        List<String> ids = new ArrayList<>();
+        Requests.field(req, "request_ids").forEach(i -> ids.add(i.asText()));
         String maxTimestamp = Requests.text(req, "max_timestamp_millis");
-        boolean byIds = ids.isArray() && !ids.isEmpty();
-        if (byIds == (maxTimestamp != null)) {
-            throw MlflowException.invalid("Exactly one of 'max_timestamp_millis' and 'request_ids' must be specified.");
-        }
-        Uni<Integer> deleted;
-        if (byIds) {
-            List<String> list = new ArrayList<>();
-            ids.forEach(i -> list.add(i.asText()));
-            deleted = updates.deleteTraces(experimentId, list);
-        } else {
-            long max;
+        Long max = null;
+        if (maxTimestamp != null) {
             try {
                 max = Long.parseLong(maxTimestamp);
             } catch (NumberFormatException e) {
                 throw MlflowException.invalid("Invalid value '" + maxTimestamp + "' for 'max_timestamp_millis'.");
             }
-            Integer maxTraces = Requests.integer(Requests.text(req, "max_traces"), "max_traces");
-            if (maxTraces != null && maxTraces < 1) {
-                throw MlflowException.invalid("'max_traces' must be a positive integer.");
-            }
-            deleted = updates.deleteOlderThan(experimentId, max, maxTraces);
         }
+        Uni<Integer> deleted = service.delete(access.caller(), new DeleteTraces(experimentId, ids, max,
+                Requests.integer(Requests.text(req, "max_traces"), "max_traces")));
         return deleted.map(n -> Json.object().put("traces_deleted", n));
     }
 
@@ -134,27 +109,12 @@ public class TraceResource {
                                     @QueryParam("allow_partial") String allowPartial) {
         Requests.required(traceId, "trace_id");
         boolean partialOk = Requests.bool(allowPartial, false);
-        return loadComplete(access.caller(), traceId, partialOk, 0).chain(stored -> traces.getSpans(List.of(traceId))
+        return service.findComplete(access.caller(), traceId, partialOk).chain(stored -> traces.getSpans(List.of(traceId))
                 .map(spans -> {
                     ObjectNode n = Json.object();
                     n.set("trace", Json.trace(stored.info(), spans.getOrDefault(traceId, List.of())));
                     return n;
                 }));
-    }
-
-    private Uni<TraceStore.StoredTrace> loadComplete(ApiToken caller, String traceId, boolean partialOk, int attempt) {
-        return load(caller, traceId).chain(stored -> {
-            if (stored.complete() || partialOk) {
-                return Uni.createFrom().item(stored);
-            }
-            if (attempt >= INCOMPLETE_RETRY_DELAYS.size()) {
-                return Uni.createFrom().failure(MlflowException.notFound("Trace with ID '" + traceId
-                        + "' is not fully exported yet; its root span has not arrived. "
-                        + "Pass allow_partial=true to read the spans stored so far."));
-            }
-            return Uni.createFrom().voidItem().onItem().delayIt().by(INCOMPLETE_RETRY_DELAYS.get(attempt))
-                    .chain(() -> loadComplete(caller, traceId, partialOk, attempt + 1));
-        });
     }
 
     /** SearchTracesV3 (docs/mlflow-compatibility.md §4.2, §5). Locations (or legacy experiment_ids) scope the search. */
@@ -241,7 +201,7 @@ public class TraceResource {
     @GET
     @Path("/{trace_id}")
     public Uni<ObjectNode> getTraceInfo(@PathParam("trace_id") String traceId) {
-        return load(access.caller(), traceId).map(TraceResource::traceInfoResponse);
+        return service.find(access.caller(), traceId).map(TraceResource::traceInfoResponse);
     }
 
     /** {@code {"trace": {"trace_info": ...}}}, the answer of StartTraceV3 and GetTraceInfoV3. */
@@ -251,16 +211,4 @@ public class TraceResource {
         return n;
     }
 
-    /** The trace, if it exists and the caller may read it. */
-    private Uni<TraceStore.StoredTrace> load(ApiToken caller, String traceId) {
-        return traces.getTraces(List.of(traceId)).map(list -> {
-            if (list.isEmpty()) {
-                throw MlflowException.notFound("Trace with ID '" + traceId + "' not found.");
-            }
-            if (!caller.mayAccess(Long.parseLong(list.get(0).info().experimentId()))) {
-                throw caller.denied("trace " + traceId);
-            }
-            return list.get(0);
-        });
-    }
 }
