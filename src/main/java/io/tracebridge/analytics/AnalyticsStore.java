@@ -2,6 +2,7 @@ package io.tracebridge.analytics;
 
 import io.smallrye.mutiny.Uni;
 import io.tracebridge.model.MlflowException;
+import io.tracebridge.store.Schema;
 import io.tracebridge.store.SearchStatements;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -326,9 +327,9 @@ public class AnalyticsStore {
             + "AND ($2::bigint IS NULL OR a.trace_time >= $2) AND ($3::bigint IS NULL OR a.trace_time < $3) "
             + "AND ($4::varchar IS NULL OR a.name = $4)";
 
-    /** Feedback of [from, to) from the rows, grouped by the key's value (its first 256 characters) when there is one. */
+    /** Feedback of [from, to) from the rows, grouped by the key's value (its first {@link Schema#INDEXED_PREFIX_CHARS} characters, as the rollup) when there is one. */
     private Uni<List<Grouped>> liveFeedback(long experimentId, Long from, Long to, GroupKey groupBy, String name) {
-        String group = groupBy == null ? "NULL::text" : "left(g.value, 256)";
+        String group = groupBy == null ? "NULL::text" : "left(g.value, " + Schema.INDEXED_PREFIX_CHARS + ")";
         String join = groupBy == null ? "" : groupBy.join("a.trace_id", "$5");
         String sql = "SELECT a.name, " + group + ", " + FeedbackPolarity.aggregates() + " FROM assessments a " + join
                 + " WHERE " + LIVE_RANGE + (groupBy == null ? " AND $5::varchar IS NULL" : "") + " GROUP BY 1, 2";

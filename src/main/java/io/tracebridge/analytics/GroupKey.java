@@ -62,7 +62,8 @@ public record GroupKey(Source source, String key) {
                 && (!key.startsWith("mlflow.") || ROLLED_UP_RESERVED.contains(key));
     }
 
-    private static final java.util.Set<String> ROLLED_UP_RESERVED = java.util.Set.of("mlflow.source.type",
+    /** The reserved keys that are rolled up; tb_rollup_key lists the same (SchemaRulesAgreeTest). */
+    static final java.util.Set<String> ROLLED_UP_RESERVED = java.util.Set.of("mlflow.source.type",
             "mlflow.source.name", "mlflow.traceName", "mlflow.user", "mlflow.modelId");
 
     /** The {@code dim} of this key's rows in {@code feedback_rollup}. */

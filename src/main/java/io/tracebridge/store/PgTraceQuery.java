@@ -20,12 +20,7 @@ import java.util.List;
  * obvious); {@code SearchIndexTest} checks the plans.
  */
 public final class PgTraceQuery {
-    /**
-     * How many leading characters of a tag, metadata or assessment value the value indexes cover
-     * ({@code left(value, 256)} in the migrations V2 and V4): an equality also compares that
-     * prefix so that the index applies.
-     */
-    public static final int INDEXED_PREFIX_CHARS = 256;
+    private static final int INDEXED_PREFIX_CHARS = Schema.INDEXED_PREFIX_CHARS;
 
     /** Span attribute values as text: the string itself, or the JSON text of other types. */
     private static final String SPAN_ATTRIBUTE_VALUE = "COALESCE(a->'value'->>'string_value', a->'value'->>'int_value', "

@@ -96,7 +96,7 @@ public class PgTraceStore implements TraceStore {
      * sum over spans that report token counts, leaving out a span when one of its ancestors
      * reports counts too (a parent that already rolls up its children). The walk up each
      * reporting span's parents stops after 64 steps (parent cycles in hostile input). A value from
-     * StartTraceV3 (rank 3) stays. A trace without reporting spans costs one probe of the partial
+     * StartTraceV3 ({@code Rank.EXPLICIT}) stays. A trace without reporting spans costs one probe of the partial
      * index of migration V7.
      */
     private static final String UPSERT_TOKEN_USAGE = """
@@ -123,13 +123,13 @@ public class PgTraceStore implements TraceStore {
             )
             INSERT INTO trace_metadata AS m (trace_id, key, value, rank, source)
             SELECT trace_id, 'mlflow.trace.tokenUsage',
-                format('{"input_tokens": %s, "output_tokens": %s, "total_tokens": %s}', input, output, total), 2, ''
+                format('{"input_tokens": %%s, "output_tokens": %%s, "total_tokens": %%s}', input, output, total), %d, ''
             FROM sums ORDER BY trace_id
             ON CONFLICT (trace_id, key) DO UPDATE SET value = EXCLUDED.value, rank = EXCLUDED.rank,
                 source = EXCLUDED.source
-            WHERE m.rank < 3 AND (m.value <> EXCLUDED.value OR m.rank <> EXCLUDED.rank
+            WHERE m.rank < %d AND (m.value <> EXCLUDED.value OR m.rank <> EXCLUDED.rank
                 OR m.source IS DISTINCT FROM EXCLUDED.source)
-            """;
+            """.formatted(Rank.ROOT_SPAN, Rank.EXPLICIT);
 
     /** Spans already stored per trace of the batch (index-only scans of the primary key). */
     private static final String SPAN_COUNTS = """
@@ -149,9 +149,9 @@ public class PgTraceStore implements TraceStore {
             ON CONFLICT (trace_id, key) DO UPDATE SET value = EXCLUDED.value, rank = EXCLUDED.rank,
                 source = EXCLUDED.source
             WHERE EXCLUDED.rank > m.rank
-                OR (EXCLUDED.rank = m.rank AND EXCLUDED.rank < 3
+                OR (EXCLUDED.rank = m.rank AND EXCLUDED.rank < %d
                     AND EXCLUDED.source < COALESCE(m.source, '~~'))
-            """;
+            """.formatted(Rank.EXPLICIT);
 
     /**
      * Tags: as metadata, except that among explicit writers the last one wins; unchanged rows are
@@ -163,11 +163,11 @@ public class PgTraceStore implements TraceStore {
             ON CONFLICT (trace_id, key) DO UPDATE SET value = EXCLUDED.value, rank = EXCLUDED.rank,
                 source = EXCLUDED.source
             WHERE (EXCLUDED.rank > g.rank
-                    OR (EXCLUDED.rank = g.rank AND (EXCLUDED.rank >= 3
+                    OR (EXCLUDED.rank = g.rank AND (EXCLUDED.rank >= %d
                         OR EXCLUDED.source < COALESCE(g.source, '~~'))))
                 AND (g.value <> EXCLUDED.value OR g.rank <> EXCLUDED.rank
                     OR g.source IS DISTINCT FROM EXCLUDED.source)
-            """;
+            """.formatted(Rank.EXPLICIT);
 
     private static final String SELECT_TRACES = """
             SELECT trace_id, experiment_id, client_request_id, session_id, user_id, request_time, end_time,
