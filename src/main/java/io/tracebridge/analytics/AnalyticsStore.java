@@ -159,10 +159,11 @@ public class AnalyticsStore {
     private Uni<List<GroupStats>> summarise(Grouping g, TimeRange range, Set<String> ids) {
         String[] idArray = ids.toArray(String[]::new);
         Tuple params = Tuple.from(new Object[] {range.experimentId(), range.startMs(), range.endMs(), idArray});
-        String stats = "SELECT t." + g.column + ", min(t.request_time), max(t.request_time), count(*), "
-                + "count(*) FILTER (WHERE t.state = 'ERROR'), "
-                + "(array_agg(DISTINCT t." + g.other + ") FILTER (WHERE t." + g.other + " IS NOT NULL))[1:" + MAX_OTHERS + "], "
-                + "count(DISTINCT t." + g.other + ") "
+        String stats = "SELECT t." + g.column + " AS id, min(t.request_time) AS first_time, "
+                + "max(t.request_time) AS last_time, count(*) AS traces, "
+                + "count(*) FILTER (WHERE t.state = 'ERROR') AS errors, "
+                + "(array_agg(DISTINCT t." + g.other + ") FILTER (WHERE t." + g.other + " IS NOT NULL))[1:" + MAX_OTHERS
+                + "] AS others, count(DISTINCT t." + g.other + ") AS other_count "
                 + "FROM traces t WHERE t.experiment_id = $1 AND " + RANGE + " AND t." + g.column + " = ANY($4::varchar[]) "
                 + "GROUP BY 1";
         String feedback = "SELECT t." + g.column + ", a.name, " + FeedbackPolarity.aggregates() + " "
@@ -179,19 +180,37 @@ public class AnalyticsStore {
                     }
                     List<GroupStats> out = new ArrayList<>();
                     for (Row r : both.getItem2()) {
-                        String[] others = r.getArrayOfStrings(5);
-                        out.add(new GroupStats(r.getString(0), r.getLong(1), r.getLong(2), r.getLong(3), r.getLong(4),
-                                others == null ? List.of() : Arrays.asList(others), r.getLong(6),
-                                byId.getOrDefault(r.getString(0), List.of())));
+                        out.add(groupStats(r, byId.getOrDefault(r.getString("id"), List.of())));
                     }
                     return out;
                 });
     }
 
+    // ---- row mappers: one per entity, by column name --------------------------------------------
+
+    private static GroupStats groupStats(Row r, List<FeedbackSummary> feedback) {
+        String[] others = r.getArrayOfStrings("others");
+        return new GroupStats(r.getString("id"), r.getLong("first_time"), r.getLong("last_time"), r.getLong("traces"),
+                r.getLong("errors"), others == null ? List.of() : Arrays.asList(others), r.getLong("other_count"), feedback);
+    }
+
+    private static final String TURN_COLUMNS = "t.trace_id, t.request_time, t.end_time, t.state, t.user_id, "
+            + "t.client_request_id, t.request_preview, t.response_preview";
+
+    private static SessionTurn sessionTurn(Row r, List<SessionTurn.Feedback> feedback) {
+        return new SessionTurn(r.getString("trace_id"), r.getLong("request_time"), r.getLong("end_time"),
+                r.getString("state"), r.getString("user_id"), r.getString("client_request_id"),
+                r.getString("request_preview"), r.getString("response_preview"), feedback);
+    }
+
+    private static SessionTurn.Feedback turnFeedback(Row r) {
+        return new SessionTurn.Feedback(r.getString("assessment_id"), r.getString("name"), r.getString("value_json"),
+                r.getString("rationale"), r.getString("source_type"), r.getString("source_id"), r.getLong("create_time"));
+    }
+
     /** A session's traces in request order, at most {@link #MAX_TURNS} + 1 (the caller reports truncation). */
     public Uni<List<SessionTurn>> sessionTurns(TimeRange range, String sessionId) {
-        String sql = "SELECT t.trace_id, t.request_time, t.end_time, t.state, t.user_id, t.client_request_id, "
-                + "t.request_preview, t.response_preview FROM traces t "
+        String sql = "SELECT " + TURN_COLUMNS + " FROM traces t "
                 + "WHERE t.experiment_id = $1 AND " + RANGE + " AND t.session_id = $4 "
                 + "ORDER BY t.request_time, t.trace_id LIMIT " + (MAX_TURNS + 1);
         return db.execute(sql, Tuple.of(range.experimentId(), range.startMs(), range.endMs(), sessionId))
@@ -201,7 +220,7 @@ public class AnalyticsStore {
                     if (turns.isEmpty()) {
                         return Uni.createFrom().item(List.<SessionTurn>of());
                     }
-                    String[] ids = turns.stream().map(r -> r.getString(0)).toArray(String[]::new);
+                    String[] ids = turns.stream().map(r -> r.getString("trace_id")).toArray(String[]::new);
                     return db.execute("""
                                     SELECT trace_id, assessment_id, name, value_json, rationale, source_type, source_id,
                                         create_time
@@ -211,13 +230,11 @@ public class AnalyticsStore {
                             .map(fb -> {
                                 Map<String, List<SessionTurn.Feedback>> byTrace = new HashMap<>();
                                 for (Row r : fb) {
-                                    byTrace.computeIfAbsent(r.getString(0), k -> new ArrayList<>()).add(
-                                            new SessionTurn.Feedback(r.getString(1), r.getString(2), r.getString(3),
-                                                    r.getString(4), r.getString(5), r.getString(6), r.getLong(7)));
+                                    byTrace.computeIfAbsent(r.getString("trace_id"), k -> new ArrayList<>())
+                                            .add(turnFeedback(r));
                                 }
-                                return turns.stream().map(r -> new SessionTurn(r.getString(0), r.getLong(1),
-                                        r.getLong(2), r.getString(3), r.getString(4), r.getString(5), r.getString(6),
-                                        r.getString(7), byTrace.getOrDefault(r.getString(0), List.of()))).toList();
+                                return turns.stream().map(r -> sessionTurn(r,
+                                        byTrace.getOrDefault(r.getString("trace_id"), List.of()))).toList();
                             });
                 });
     }

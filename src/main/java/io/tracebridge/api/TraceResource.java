@@ -85,7 +85,10 @@ public class TraceResource {
         // Before anything else is read: a token limited to other experiments learns nothing.
         access.caller().requireExperiment(experimentId);
         List<String> ids = new ArrayList<>();
-        Requests.field(req, "request_ids").forEach(i -> ids.add(i.asText()));
+        JsonNode requestIds = Requests.field(req, "request_ids");
+        if (requestIds.isArray()) {
+            requestIds.forEach(i -> ids.add(i.asText()));
+        }
         String maxTimestamp = Requests.text(req, "max_timestamp_millis");
         Long max = null;
         if (maxTimestamp != null) {

@@ -18,9 +18,12 @@ import java.util.function.UnaryOperator;
  */
 @ApplicationScoped
 public class PgAssessmentStore implements AssessmentStore {
-    static final String INSERT = "INSERT INTO assessments (" + AssessmentRows.COLUMNS
-            + ", value_text, value_number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
-            + "$17, $18)";
+    /** The columns of {@link #insertTuple}, in its order: the entity's, then the two search columns. */
+    private static final String INSERT_INTO = "INSERT INTO assessments (" + AssessmentRows.COLUMNS
+            + ", value_text, value_number) ";
+    private static final String INSERT_VALUES = java.util.stream.IntStream.rangeClosed(1, 18)
+            .mapToObj(i -> "$" + i).collect(java.util.stream.Collectors.joining(", "));
+    static final String INSERT = INSERT_INTO + "VALUES (" + INSERT_VALUES + ")";
     static final String UPDATE = "UPDATE assessments SET name = $3, value_json = $4, error_json = $5, "
             + "serialized_format = $6, rationale = $7, metadata_json = $8, valid = $9, last_update_time = $10, "
             + "value_text = $11, value_number = $12 WHERE trace_id = $1 AND assessment_id = $2";
@@ -32,9 +35,8 @@ public class PgAssessmentStore implements AssessmentStore {
     }
 
     /** The common case, one statement: insert only if the trace exists (no overrides to update). */
-    static final String INSERT_IF_TRACE = "INSERT INTO assessments (" + AssessmentRows.COLUMNS
-            + ", value_text, value_number) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
-            + "$17, $18 WHERE EXISTS (SELECT 1 FROM traces WHERE trace_id = $2)";
+    static final String INSERT_IF_TRACE = INSERT_INTO + "SELECT " + INSERT_VALUES
+            + " WHERE EXISTS (SELECT 1 FROM traces WHERE trace_id = $2)";
 
     @Override
     public Uni<Assessment> create(Assessment a) {
