@@ -21,7 +21,7 @@
 #   DIR      where the root filesystem goes (default /var/tmp/tracebridge-fresh-debian); it is
 #            made anew each run, and kept afterwards for looking into (logs under DIR/root/logs).
 #   KEEP=1   reuse an existing DIR's debootstrap (skips about 2 minutes; the clone is always new)
-# Takes 20-30 minutes on 2 cores, most of it the first Maven build and the suite. Prints the time
+# Takes 12-20 minutes on 2 cores, most of it the first Maven build and the suite. Prints the time
 # of each step and ends with PASS or FAIL.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
