@@ -67,7 +67,7 @@ public final class ExperimentSearch {
                 }
                 params.put(p, n.longValue());
                 String field = c.key().equals("creation_time") ? "e.creationTime" : "e.lastUpdateTime";
-                return field + " " + operator(c.comparator()) + " :" + p;
+                return field + " " + c.comparator().relationalOperator() + " :" + p;
             }
             case "experiment_id" -> {
                 if (c.comparator() != Comparator.EQ && c.comparator() != Comparator.NE) {
@@ -79,7 +79,7 @@ public final class ExperimentSearch {
                 } catch (NumberFormatException e) {
                     throw MlflowException.invalid("Invalid experiment ID: '" + c.value() + "'");
                 }
-                return "e.id " + operator(c.comparator()) + " :" + p;
+                return "e.id " + c.comparator().relationalOperator() + " :" + p;
             }
             default -> throw MlflowException.invalid("Invalid attribute key '" + c.key()
                     + "' specified. Valid keys are '['name', 'creation_time', 'last_update_time', 'experiment_id']'");
@@ -149,19 +149,6 @@ public final class ExperimentSearch {
             case "ALL", "3" -> List.of(Experiment.ACTIVE, Experiment.DELETED);
             default -> throw MlflowException.invalid("Invalid view_type '" + viewType
                     + "'. Valid values are ACTIVE_ONLY, DELETED_ONLY, ALL");
-        };
-    }
-
-    /** The HQL operator of a numeric comparator ({@code !=} becomes {@code <>}). */
-    private static String operator(Comparator op) {
-        return switch (op) {
-            case EQ -> "=";
-            case NE -> "<>";
-            case LT -> "<";
-            case LE -> "<=";
-            case GT -> ">";
-            case GE -> ">=";
-            default -> throw new IllegalStateException(op.name() + " has no single operator");
         };
     }
 }

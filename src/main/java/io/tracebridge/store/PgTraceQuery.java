@@ -128,7 +128,7 @@ public final class PgTraceQuery {
         } else if (condition instanceof Condition.TraceIn t) {
             return listCondition(t.negated(), t.values(), column(t.field()));
         } else if (condition instanceof Condition.TraceNumber t) {
-            return time(t.field()) + " " + sqlOperator(t.op()) + " " + number(t.value());
+            return time(t.field()) + " " + t.op().relationalOperator() + " " + number(t.value());
         } else if (condition instanceof Condition.Tag t) {
             return tag(t);
         } else if (condition instanceof Condition.TagIn t) {
@@ -187,17 +187,6 @@ public final class PgTraceQuery {
         };
     }
 
-    private static String sqlOperator(Comparator op) {
-        return switch (op) {
-            case EQ -> "=";
-            case NE -> "<>";
-            case LT -> "<";
-            case LE -> "<=";
-            case GT -> ">";
-            case GE -> ">=";
-            default -> throw new IllegalStateException(op.name() + " has no single SQL operator");
-        };
-    }
 
     private String number(Number n) {
         return n instanceof Long l ? params.add(l, "bigint") : params.add(n.doubleValue(), "float8");
@@ -350,7 +339,7 @@ public final class PgTraceQuery {
                 yield exists + " AND " + (c.op() == Comparator.EQ ? match : "NOT " + match) + ")";
             }
             case LIKE, ILIKE, RLIKE -> exists + " AND " + stringCondition(c.op(), c.text(), "a.value_text") + ")";
-            case LT, LE, GT, GE -> exists + " AND a.value_number " + sqlOperator(c.op()) + " " + number(c.number()) + ")";
+            case LT, LE, GT, GE -> exists + " AND a.value_number " + c.op().relationalOperator() + " " + number(c.number()) + ")";
             default -> throw new IllegalStateException(c.op().name());
         };
     }
