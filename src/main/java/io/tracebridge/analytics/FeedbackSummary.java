@@ -1,8 +1,8 @@
 package io.tracebridge.analytics;
 
 /**
- * Valid feedback of one name, summarised: how many, how many positive or negative (see
- * {@link FeedbackPolarity}), and the mean of the numeric values.
+ * Valid feedback of one name, summarised: how many, how many positive or negative (the SQL
+ * function {@code tb_feedback_sign} of migration V5 decides, docs/analytics-api.md), and the mean of the numeric values.
  *
  * @param group the metadata or tag value grouped by, or null (no grouping, or key absent)
  */

@@ -12,15 +12,20 @@ import java.util.Base64;
  * Page token of the sessions and users lists: the last entry's (last time, ID) and a fingerprint
  * of the query, so a token is refused on a different list, experiment, range or filter.
  */
-record GroupCursor(long lastTimeMs, String id) {
+public record GroupCursor(long lastTimeMs, String id) {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    String encode(String fingerprint) {
+    /** What a token of this list is bound to: the grouping, the experiment and range, the user filter. */
+    public static String fingerprint(Grouping grouping, TimeRange range, String userId) {
+        return grouping + "|" + range + "|" + userId;
+    }
+
+    public String encode(String fingerprint) {
         ObjectNode n = MAPPER.createObjectNode().put("t", lastTimeMs).put("k", id).put("q", fingerprint);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(n.toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    static GroupCursor decode(String token, String fingerprint) {
+    public static GroupCursor decode(String token, String fingerprint) {
         if (token == null || token.isBlank()) {
             return null;
         }
@@ -40,7 +45,7 @@ record GroupCursor(long lastTimeMs, String id) {
     }
 
     /** True when an entry with this last time and ID comes after the cursor (newest first, then ID descending). */
-    boolean before(long lastMs, String otherId) {
+    public boolean before(long lastMs, String otherId) {
         return lastMs < lastTimeMs || (lastMs == lastTimeMs && otherId.compareTo(id) < 0);
     }
 }

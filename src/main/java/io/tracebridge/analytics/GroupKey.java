@@ -41,36 +41,6 @@ public record GroupKey(Source source, String key) {
                 + "'. Expected metadata.<key> or tag.<key>, e.g. metadata.app_version");
     }
 
-    /** A LEFT JOIN exposing the group value as {@code g.value} for the trace {@code traceId}; the key is {@code param}. */
-    String join(String traceId, String param) {
-        return switch (source) {
-            case METADATA -> " LEFT JOIN trace_metadata g ON g.trace_id = " + traceId + " AND g.key = " + param;
-            case TAG -> " LEFT JOIN trace_tags g ON g.trace_id = " + traceId + " AND g.key = " + param;
-            case SESSION, USER -> " LEFT JOIN LATERAL (SELECT tr." + (source == Source.SESSION ? "session_id" : "user_id")
-                    + " AS value FROM traces tr WHERE tr.trace_id = " + traceId + " AND " + param
-                    + "::varchar IS NOT NULL) g ON true";
-        };
-    }
-
-    /**
-     * Whether {@code feedback_rollup} holds this key: metadata and tag keys but the reserved
-     * {@code mlflow.*} ones that hold one value per trace (the SQL function {@code tb_rollup_key}
-     * of migration V5 is the same rule).
-     */
-    boolean rolledUp() {
-        return (source == Source.METADATA || source == Source.TAG)
-                && (!key.startsWith("mlflow.") || ROLLED_UP_RESERVED.contains(key));
-    }
-
-    /** The reserved keys that are rolled up; tb_rollup_key lists the same (SchemaRulesAgreeTest). */
-    static final java.util.Set<String> ROLLED_UP_RESERVED = java.util.Set.of("mlflow.source.type",
-            "mlflow.source.name", "mlflow.traceName", "mlflow.user", "mlflow.modelId");
-
-    /** The {@code dim} of this key's rows in {@code feedback_rollup}. */
-    String rollupDim() {
-        return source == Source.TAG ? "t" : "m";
-    }
-
     /** As the request spelled it, normalised: {@code metadata.<key>} or {@code tag.<key>}. */
     public String display() {
         return (source == Source.TAG ? "tag." : "metadata.") + key;

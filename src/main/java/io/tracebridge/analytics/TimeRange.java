@@ -20,7 +20,7 @@ public record TimeRange(long experimentId, Long startMs, Long endMs) {
     }
 
     /** The latest request time inside the range. */
-    long lastMs() {
+    public long lastMs() {
         return endMs == null ? Long.MAX_VALUE : endMs - 1;
     }
 }

@@ -6,16 +6,19 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.RawValue;
 import io.smallrye.mutiny.Uni;
-import io.tracebridge.analytics.AnalyticsStore;
 import io.tracebridge.analytics.FeedbackSummary;
+import io.tracebridge.analytics.GroupCursor;
 import io.tracebridge.analytics.GroupKey;
 import io.tracebridge.analytics.GroupStats;
+import io.tracebridge.analytics.Grouping;
 import io.tracebridge.analytics.Page;
 import io.tracebridge.analytics.SessionTurn;
 import io.tracebridge.analytics.TimeRange;
+import io.tracebridge.analytics.TimelinePoint;
 import io.tracebridge.model.MlflowException;
 import io.tracebridge.search.PageSize;
 import io.tracebridge.security.Access;
+import io.tracebridge.store.AnalyticsStore;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -59,10 +62,13 @@ public class AnalyticsResource {
                                     @QueryParam("page_token") String pageToken) {
         TimeRange range = range(experimentId, start, end);
         int limit = PageSize.of(Requests.integer(maxResults, "max_results"), DEFAULT_PAGE, MAX_PAGE);
+        String user = Requests.blankToNull(userId);
+        String fingerprint = GroupCursor.fingerprint(Grouping.SESSION, range, user);
         return store.requireExperiment(range.experimentId())
-                .chain(active -> active ? store.sessions(range, Requests.blankToNull(userId), limit, pageToken)
+                .chain(active -> active ? store.groups(Grouping.SESSION, range, user, limit,
+                                GroupCursor.decode(pageToken, fingerprint))
                         : Uni.createFrom().item(new Page<GroupStats>(List.of(), null)))
-                .map(page -> page(page, "sessions", s -> {
+                .map(page -> page(page, fingerprint, "sessions", s -> {
                     ObjectNode n = Json.object();
                     n.put("session_id", s.id());
                     times(n, s);
@@ -89,10 +95,10 @@ public class AnalyticsResource {
                 .map(turns -> {
                     ObjectNode n = Json.object();
                     n.put("session_id", sessionId);
-                    boolean truncated = turns.size() > AnalyticsStore.MAX_TURNS;
+                    boolean truncated = turns.size() > SessionTurn.MAX_TURNS;
                     n.put("truncated", truncated);
                     ArrayNode arr = n.putArray("traces");
-                    turns.stream().limit(AnalyticsStore.MAX_TURNS).forEach(t -> arr.add(turn(t)));
+                    turns.stream().limit(SessionTurn.MAX_TURNS).forEach(t -> arr.add(turn(t)));
                     return n;
                 });
     }
@@ -107,10 +113,12 @@ public class AnalyticsResource {
                                  @QueryParam("page_token") String pageToken) {
         TimeRange range = range(experimentId, start, end);
         int limit = PageSize.of(Requests.integer(maxResults, "max_results"), DEFAULT_PAGE, MAX_PAGE);
+        String fingerprint = GroupCursor.fingerprint(Grouping.USER, range, null);
         return store.requireExperiment(range.experimentId())
-                .chain(active -> active ? store.users(range, limit, pageToken)
+                .chain(active -> active ? store.groups(Grouping.USER, range, null, limit,
+                                GroupCursor.decode(pageToken, fingerprint))
                         : Uni.createFrom().item(new Page<GroupStats>(List.of(), null)))
-                .map(page -> page(page, "users", u -> {
+                .map(page -> page(page, fingerprint, "users", u -> {
                     ObjectNode n = Json.object();
                     n.put("user_id", u.id());
                     n.put("traces", u.traces());
@@ -162,7 +170,7 @@ public class AnalyticsResource {
         };
         return store.requireExperiment(range.experimentId())
                 .chain(active -> active ? store.timeline(range, Requests.blankToNull(name), intervalMs)
-                        : Uni.createFrom().item(List.<AnalyticsStore.Point>of()))
+                        : Uni.createFrom().item(List.<TimelinePoint>of()))
                 .map(points -> {
                     ObjectNode n = Json.object();
                     n.put("interval_ms", intervalMs);
@@ -194,12 +202,13 @@ public class AnalyticsResource {
         }
     }
 
-    private static <T> ObjectNode page(Page<T> page, String field, Function<T, ObjectNode> json) {
+    /** The page's items, and the token of the next page bound to this list's {@code fingerprint}. */
+    private static <T> ObjectNode page(Page<T> page, String fingerprint, String field, Function<T, ObjectNode> json) {
         ObjectNode n = Json.object();
         ArrayNode arr = n.putArray(field);
         page.items().forEach(i -> arr.add(json.apply(i)));
-        if (page.nextPageToken() != null) {
-            n.put("next_page_token", page.nextPageToken());
+        if (page.next() != null) {
+            n.put("next_page_token", page.next().encode(fingerprint));
         }
         return n;
     }

@@ -23,22 +23,6 @@ public enum Comparator {
         return text;
     }
 
-    /**
-     * The relational operator of a numeric comparator as query languages spell it ({@code !=} is
-     * {@code <>}): one place for the trace store's SQL and the experiment store's HQL.
-     */
-    public String relationalOperator() {
-        return switch (this) {
-            case EQ -> "=";
-            case NE -> "<>";
-            case LT -> "<";
-            case LE -> "<=";
-            case GT -> ">";
-            case GE -> ">=";
-            default -> throw new IllegalStateException(name() + " has no single relational operator");
-        };
-    }
-
     public boolean isNumeric() {
         return this == EQ || this == NE || this == LT || this == LE || this == GT || this == GE;
     }

@@ -2,18 +2,17 @@ package io.tracebridge.search;
 
 import io.tracebridge.model.Experiment;
 import io.tracebridge.model.MlflowException;
+import io.tracebridge.search.ExperimentQuery.Field;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
- * Validates an experiment search (docs/mlflow-compatibility.md §4.1) and compiles it to HQL conditions with named
- * parameters. Keys: {@code name}, {@code creation_time}, {@code last_update_time},
- * {@code experiment_id} and {@code tags.<key>}. Values are always parameters.
+ * Validates an experiment search (docs/mlflow-compatibility.md §4.1) into an
+ * {@link ExperimentQuery}. Keys: {@code name}, {@code creation_time}, {@code last_update_time},
+ * {@code experiment_id} and {@code tags.<key>}; the experiment store writes the query language.
  */
 public final class ExperimentSearch {
     public static final int DEFAULT_MAX_RESULTS = 1000;
@@ -25,49 +24,41 @@ public final class ExperimentSearch {
     public static ExperimentQuery compile(String filter, List<String> orderBy, String viewType,
                                           Integer maxResults, String pageToken) {
         int max = PageSize.of(maxResults, DEFAULT_MAX_RESULTS, MAX_RESULTS);
-        List<String> conditions = new ArrayList<>();
-        Map<String, Object> params = new LinkedHashMap<>();
-        int i = 0;
+        List<ExperimentQuery.Condition> conditions = new ArrayList<>();
         for (Clause c : FilterParser.parse(filter)) {
-            conditions.add(condition(c, "p" + i++, params));
+            conditions.add(condition(c));
         }
-        return new ExperimentQuery(conditions, params, orderBy(orderBy), stages(viewType),
-                OffsetPageToken.decode(pageToken), max);
+        return new ExperimentQuery(conditions, orderBy(orderBy), stages(viewType), OffsetPageToken.decode(pageToken), max);
     }
 
-    private static String condition(Clause c, String p, Map<String, Object> params) {
+    private static ExperimentQuery.Condition condition(Clause c) {
         String prefix = c.prefix() == null ? "attribute" : c.prefix().toLowerCase(Locale.ROOT);
         switch (prefix) {
             case "attribute", "attributes" -> {
-                return attribute(c, p, params);
+                return attribute(c);
             }
             case "tag", "tags" -> {
                 String value = stringValue(c);
-                String cmp = stringComparison("t.value", c, p);
-                params.put(p + "k", c.key());
-                params.put(p, value);
-                return "exists (select 1 from ExperimentTagEntity t where t.experimentId = e.id and t.key = :"
-                        + p + "k and " + cmp + ")";
+                return new ExperimentQuery.TagIs(c.key(), stringComparator(c), value);
             }
             default -> throw MlflowException.invalid("Invalid entity type '" + c.prefix()
                     + "'. Valid values are ['attribute', 'tag']");
         }
     }
 
-    private static String attribute(Clause c, String p, Map<String, Object> params) {
+    private static ExperimentQuery.Condition attribute(Clause c) {
         switch (c.key()) {
             case "name" -> {
-                params.put(p, stringValue(c));
-                return stringComparison("e.name", c, p);
+                String value = stringValue(c);
+                return new ExperimentQuery.FieldIs(Field.NAME, stringComparator(c), value);
             }
             case "creation_time", "last_update_time" -> {
                 if (!c.comparator().isNumeric() || !(c.value() instanceof BigDecimal n)) {
                     throw MlflowException.invalid("Invalid comparison for '" + c.identifier()
                             + "': expected a numeric comparator (=, !=, <, <=, >, >=) and a number");
                 }
-                params.put(p, n.longValue());
-                String field = c.key().equals("creation_time") ? "e.creationTime" : "e.lastUpdateTime";
-                return field + " " + c.comparator().relationalOperator() + " :" + p;
+                Field field = c.key().equals("creation_time") ? Field.CREATION_TIME : Field.LAST_UPDATE_TIME;
+                return new ExperimentQuery.FieldIs(field, c.comparator(), n.longValue());
             }
             case "experiment_id" -> {
                 if (c.comparator() != Comparator.EQ && c.comparator() != Comparator.NE) {
@@ -75,11 +66,11 @@ public final class ExperimentSearch {
                             + "' for experiment_id; use = or !=");
                 }
                 try {
-                    params.put(p, Long.parseLong(String.valueOf(c.value())));
+                    return new ExperimentQuery.FieldIs(Field.EXPERIMENT_ID, c.comparator(),
+                            Long.parseLong(String.valueOf(c.value())));
                 } catch (NumberFormatException e) {
                     throw MlflowException.invalid("Invalid experiment ID: '" + c.value() + "'");
                 }
-                return "e.id " + c.comparator().relationalOperator() + " :" + p;
             }
             default -> throw MlflowException.invalid("Invalid attribute key '" + c.key()
                     + "' specified. Valid keys are '['name', 'creation_time', 'last_update_time', 'experiment_id']'");
@@ -94,31 +85,28 @@ public final class ExperimentSearch {
         return s;
     }
 
-    private static String stringComparison(String field, Clause c, String p) {
+    private static Comparator stringComparator(Clause c) {
         return switch (c.comparator()) {
-            case EQ -> field + " = :" + p;
-            case NE -> field + " <> :" + p;
-            case LIKE -> field + " like :" + p;
-            case ILIKE -> "lower(" + field + ") like lower(:" + p + ")";
+            case EQ, NE, LIKE, ILIKE -> c.comparator();
             default -> throw MlflowException.invalid("Invalid comparator '" + c.op()
                     + "' not one of '['=', '!=', 'LIKE', 'ILIKE']' for '" + c.identifier() + "'");
         };
     }
 
-    private static List<String> orderBy(List<String> orderBy) {
-        List<String> out = new ArrayList<>();
-        List<String> seen = new ArrayList<>();
+    private static List<ExperimentQuery.Order> orderBy(List<String> orderBy) {
+        List<ExperimentQuery.Order> out = new ArrayList<>();
+        List<Field> seen = new ArrayList<>();
         for (String clause : orderBy == null ? List.<String>of() : orderBy) {
             String[] parts = clause.trim().split("\\s+");
             if (parts.length == 0 || parts.length > 2 || parts[0].isEmpty()) {
                 throw MlflowException.invalid("Invalid order_by clause '" + clause + "'.");
             }
             String key = parts[0].replaceFirst("^(attribute|attributes)\\.", "");
-            String field = switch (key) {
-                case "name" -> "e.name";
-                case "creation_time" -> "e.creationTime";
-                case "last_update_time" -> "e.lastUpdateTime";
-                case "experiment_id" -> "e.id";
+            Field field = switch (key) {
+                case "name" -> Field.NAME;
+                case "creation_time" -> Field.CREATION_TIME;
+                case "last_update_time" -> Field.LAST_UPDATE_TIME;
+                case "experiment_id" -> Field.EXPERIMENT_ID;
                 default -> throw MlflowException.invalid("Invalid order_by key '" + parts[0]
                         + "'. Valid keys are name, creation_time, last_update_time, experiment_id.");
             };
@@ -130,13 +118,14 @@ public final class ExperimentSearch {
                 throw MlflowException.invalid("`order_by` contains duplicate fields: " + orderBy);
             }
             seen.add(field);
-            out.add(field + " " + dir);
+            out.add(new ExperimentQuery.Order(field, dir.equals("ASC")));
         }
-        if (!seen.contains("e.creationTime")) {
-            out.add("e.creationTime DESC");
+        // MLflow's tie-breakers: newest first, then by ID.
+        if (!seen.contains(Field.CREATION_TIME)) {
+            out.add(new ExperimentQuery.Order(Field.CREATION_TIME, false));
         }
-        if (!seen.contains("e.id")) {
-            out.add("e.id ASC");
+        if (!seen.contains(Field.EXPERIMENT_ID)) {
+            out.add(new ExperimentQuery.Order(Field.EXPERIMENT_ID, true));
         }
         return out;
     }

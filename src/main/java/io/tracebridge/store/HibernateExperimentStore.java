@@ -1,6 +1,7 @@
 package io.tracebridge.store;
 
 import java.time.Clock;
+import io.tracebridge.search.Comparator;
 import io.tracebridge.search.ExperimentQuery;
 import io.smallrye.mutiny.Uni;
 import io.tracebridge.model.ErrorCode;
@@ -99,14 +100,17 @@ public class HibernateExperimentStore implements ExperimentStore {
     @Override
     public Uni<Page> search(ExperimentQuery q) {
         StringBuilder hql = new StringBuilder("from ExperimentEntity e where e.lifecycleStage in (:stages)");
-        for (String c : q.conditions()) {
-            hql.append(" and ").append(c);
+        Map<String, Object> params = new LinkedHashMap<>();
+        int i = 0;
+        for (ExperimentQuery.Condition c : q.conditions()) {
+            hql.append(" and ").append(hql(c, "p" + i++, params));
         }
-        hql.append(" order by ").append(String.join(", ", q.orderBy()));
+        hql.append(" order by ").append(q.orderBy().stream()
+                .map(o -> field(o.field()) + (o.ascending() ? " ASC" : " DESC")).collect(Collectors.joining(", ")));
         return sessions.withSession(s -> {
             var query = s.createSelectionQuery(hql.toString(), ExperimentEntity.class)
                     .setParameter("stages", q.lifecycleStages());
-            q.parameters().forEach(query::setParameter);
+            params.forEach(query::setParameter);
             return query.setFirstResult(q.offset())
                     .setMaxResults(q.maxResults() + 1)
                     .getResultList()
@@ -116,6 +120,39 @@ public class HibernateExperimentStore implements ExperimentStore {
                         return withTags(s, page).map(exps -> new Page(exps, more ? q.offset() + q.maxResults() : null));
                     });
         });
+    }
+
+    private static String field(ExperimentQuery.Field f) {
+        return switch (f) {
+            case NAME -> "e.name";
+            case CREATION_TIME -> "e.creationTime";
+            case LAST_UPDATE_TIME -> "e.lastUpdateTime";
+            case EXPERIMENT_ID -> "e.id";
+        };
+    }
+
+    /** One condition in HQL; its value (and tag key) become named parameters starting {@code p}. */
+    private static String hql(ExperimentQuery.Condition c, String p, Map<String, Object> params) {
+        if (c instanceof ExperimentQuery.TagIs tag) {
+            params.put(p + "k", tag.key());
+            params.put(p, tag.value());
+            return "exists (select 1 from ExperimentTagEntity t where t.experimentId = e.id and t.key = :"
+                    + p + "k and " + stringComparison("t.value", tag.comparator(), p) + ")";
+        }
+        ExperimentQuery.FieldIs f = (ExperimentQuery.FieldIs) c;
+        params.put(p, f.value());
+        return f.field() == ExperimentQuery.Field.NAME ? stringComparison("e.name", f.comparator(), p)
+                : field(f.field()) + " " + Sql.relationalOperator(f.comparator()) + " :" + p;
+    }
+
+    private static String stringComparison(String field, Comparator c, String p) {
+        return switch (c) {
+            case EQ -> field + " = :" + p;
+            case NE -> field + " <> :" + p;
+            case LIKE -> field + " like :" + p;
+            case ILIKE -> "lower(" + field + ") like lower(:" + p + ")";
+            default -> throw new IllegalArgumentException(c + " is not a string comparator");
+        };
     }
 
     // ---- Lifecycle (MLflow's SqlAlchemyStore: delete_experiment, restore_experiment,

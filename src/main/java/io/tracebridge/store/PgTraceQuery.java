@@ -128,7 +128,7 @@ public final class PgTraceQuery {
         } else if (condition instanceof Condition.TraceIn t) {
             return listCondition(t.negated(), t.values(), column(t.field()));
         } else if (condition instanceof Condition.TraceNumber t) {
-            return time(t.field()) + " " + t.op().relationalOperator() + " " + number(t.value());
+            return time(t.field()) + " " + Sql.relationalOperator(t.op()) + " " + number(t.value());
         } else if (condition instanceof Condition.Tag t) {
             return tag(t);
         } else if (condition instanceof Condition.TagIn t) {
@@ -339,7 +339,7 @@ public final class PgTraceQuery {
                 yield exists + " AND " + (c.op() == Comparator.EQ ? match : "NOT " + match) + ")";
             }
             case LIKE, ILIKE, RLIKE -> exists + " AND " + stringCondition(c.op(), c.text(), "a.value_text") + ")";
-            case LT, LE, GT, GE -> exists + " AND a.value_number " + c.op().relationalOperator() + " " + number(c.number()) + ")";
+            case LT, LE, GT, GE -> exists + " AND a.value_number " + Sql.relationalOperator(c.op()) + " " + number(c.number()) + ")";
             default -> throw new IllegalStateException(c.op().name());
         };
     }

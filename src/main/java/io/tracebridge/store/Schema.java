@@ -14,6 +14,14 @@ public final class Schema {
      */
     public static final int INDEXED_PREFIX_CHARS = 256;
 
+    /**
+     * The reserved {@code mlflow.*} metadata and tag keys that {@code feedback_rollup} holds
+     * (keys of one value per trace, worth grouping by); every other key is rolled up unless it
+     * starts with {@code mlflow.}. The SQL function {@code tb_rollup_key} lists the same.
+     */
+    public static final java.util.Set<String> ROLLED_UP_RESERVED_KEYS = java.util.Set.of("mlflow.source.type",
+            "mlflow.source.name", "mlflow.traceName", "mlflow.user", "mlflow.modelId");
+
     private Schema() {
     }
 }

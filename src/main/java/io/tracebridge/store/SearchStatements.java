@@ -48,6 +48,11 @@ public class SearchStatements {
         this.timeout = config.search().timeout();
     }
 
+    /** Runs a statement whose parameters {@code params} collected as it was written. */
+    public Uni<RowSet<Row>> execute(String sql, SqlParams params) {
+        return execute(sql, Tuple.from(params.values()));
+    }
+
     public Uni<RowSet<Row>> execute(String sql, Tuple params) {
         return running(sql, params)
                 .ifNoItem().after(timeout).failWith(this::timedOut)

@@ -1,6 +1,7 @@
 package io.tracebridge.store;
 
 import io.tracebridge.mapping.Text;
+import io.tracebridge.search.Comparator;
 import io.vertx.pgclient.PgException;
 
 /** Small helpers shared by the PostgreSQL stores. */
@@ -11,6 +12,22 @@ final class Sql {
     /** PostgreSQL text cannot hold NUL characters; see {@link Text#clean}. */
     static String text(String s) {
         return Text.clean(s);
+    }
+
+    /**
+     * The relational operator of a numeric comparator as SQL and HQL spell it ({@code !=} is
+     * {@code <>}): one table for the trace search and the experiment search.
+     */
+    static String relationalOperator(Comparator c) {
+        return switch (c) {
+            case EQ -> "=";
+            case NE -> "<>";
+            case LT -> "<";
+            case LE -> "<=";
+            case GT -> ">";
+            case GE -> ">=";
+            default -> throw new IllegalArgumentException(c + " has no single relational operator");
+        };
     }
 
     /** Deadlock or serialization failure: the transaction can simply run again. */

@@ -10,6 +10,9 @@ import static org.hamcrest.Matchers.nullValue;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
 import java.util.UUID;
 
 /** MLflow experiment endpoints as the Python client calls them. */
@@ -96,6 +99,47 @@ class ExperimentApiTest {
         given().queryParam("filter", "name ILIKE '" + prefix.toUpperCase() + "-1'")
                 .get("/api/2.0/mlflow/experiments/search").then().statusCode(200)
                 .body("experiments", hasSize(1));
+    }
+
+    /** Every kind of experiment condition and the default order (newest first, then ID), as MLflow's store answers. */
+    @Test
+    void searchCoversEveryConditionKindAndTheDefaultOrder() {
+        String prefix = "kinds-" + UUID.randomUUID();
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            ids.add(given().contentType("application/json")
+                    .body("{\"name\":\"" + prefix + "-" + i + "\",\"tags\":[{\"key\":\"team\",\"value\":\"t" + (i % 2) + "\"}]}")
+                    .post("/api/2.0/mlflow/experiments/create").then().statusCode(200).extract().path("experiment_id"));
+        }
+        java.util.function.Function<String, List<String>> names = filter -> given().queryParam("filter", filter)
+                .get("/api/2.0/mlflow/experiments/search").then().statusCode(200).extract().jsonPath()
+                .getList("experiments.name");
+        String mine = "name LIKE '" + prefix + "%'";
+        // No order given: creation time descending, ties by experiment ID ascending.
+        var listed = given().queryParam("filter", mine).get("/api/2.0/mlflow/experiments/search").then().statusCode(200)
+                .extract().jsonPath();
+        List<Long> created = listed.getList("experiments.creation_time", Long.class);
+        List<Long> listedIds = listed.getList("experiments.experiment_id", Long.class);
+        assertThat(listedIds).containsExactlyInAnyOrderElementsOf(ids.stream().map(Long::valueOf).toList());
+        for (int i = 1; i < created.size(); i++) {
+            assertThat(created.get(i - 1) > created.get(i)
+                    || (created.get(i - 1).equals(created.get(i)) && listedIds.get(i - 1) < listedIds.get(i)))
+                    .as("newest first, then by ID: %s %s", created, listedIds).isTrue();
+        }
+        assertThat(names.apply(mine + " AND name != '" + prefix + "-1'")).containsExactlyInAnyOrder(prefix + "-0", prefix + "-2");
+        assertThat(names.apply(mine + " AND tags.team != 't0'")).containsExactly(prefix + "-1");
+        assertThat(names.apply(mine + " AND tags.team LIKE 't%'")).hasSize(3);
+        assertThat(names.apply(mine + " AND tags.team ILIKE 'T1'")).containsExactly(prefix + "-1");
+        assertThat(names.apply(mine + " AND experiment_id = '" + ids.get(2) + "'")).containsExactly(prefix + "-2");
+        assertThat(names.apply(mine + " AND experiment_id != '" + ids.get(2) + "'")).hasSize(2);
+        assertThat(names.apply(mine + " AND creation_time > 0 AND last_update_time >= 0")).hasSize(3);
+        assertThat(names.apply(mine + " AND creation_time < 0")).isEmpty();
+        assertThat(given().queryParam("filter", mine).queryParam("order_by", "experiment_id DESC")
+                .get("/api/2.0/mlflow/experiments/search").then().statusCode(200).extract().jsonPath()
+                .getList("experiments.experiment_id", String.class))
+                .containsExactly(ids.get(2), ids.get(1), ids.get(0));
+        given().queryParam("filter", mine + " AND tags.team < 't1'").get("/api/2.0/mlflow/experiments/search")
+                .then().statusCode(400).body("message", containsString("not one of '['=', '!=', 'LIKE', 'ILIKE']'"));
     }
 
     @Test

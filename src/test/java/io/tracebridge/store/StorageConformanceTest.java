@@ -3,7 +3,6 @@ package io.tracebridge.store;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.test.junit.QuarkusTest;
-import io.tracebridge.analytics.AnalyticsStore;
 import io.tracebridge.analytics.FeedbackSummary;
 import io.tracebridge.analytics.GroupKey;
 import io.tracebridge.analytics.TimeRange;

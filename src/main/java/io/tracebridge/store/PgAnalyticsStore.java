@@ -1,0 +1,532 @@
+package io.tracebridge.store;
+
+import io.smallrye.mutiny.Uni;
+import io.tracebridge.analytics.FeedbackSummary;
+import io.tracebridge.analytics.GroupCursor;
+import io.tracebridge.analytics.GroupKey;
+import io.tracebridge.analytics.GroupStats;
+import io.tracebridge.analytics.Grouping;
+import io.tracebridge.analytics.Page;
+import io.tracebridge.analytics.SessionTurn;
+import io.tracebridge.analytics.TimeRange;
+import io.tracebridge.analytics.TimelinePoint;
+import io.tracebridge.model.Experiment;
+import io.tracebridge.model.MlflowException;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@link AnalyticsStore} on the reactive PostgreSQL client, run by {@link SearchStatements}
+ * (the search pool, within {@code TRACEBRIDGE_SEARCH_TIMEOUT}). Every value is a bind parameter
+ * ({@link SqlParams}); column names come from this class's constants, never from the request.
+ * A range end that is absent adds no condition, so each statement's plan sees only the bounds
+ * it has.
+ *
+ * <p>Sessions and users are listed most recently active first without aggregating the whole
+ * range: traces are read newest first from the experiment's time index in chunks, and each new
+ * session (or user) met is summarised from its own index. A session first met at time t has its
+ * last activity at t, so once the scan has passed below the page's last entry, no unseen session
+ * can belong on the page. The cost grows with the page size and the turns per session, not with
+ * the number of traces in the range.
+ */
+@ApplicationScoped
+public class PgAnalyticsStore implements AnalyticsStore {
+    static final int MAX_BUCKETS = 2000;
+    /** Most users of a session (sessions of a user) listed by name; the count is exact. */
+    private static final int MAX_OTHERS = 20;
+    private static final int FIRST_CHUNK = 200;
+    private static final int MAX_CHUNK = 5000;
+
+    /**
+     * Which feedback counts as positive or negative is decided by one SQL function,
+     * {@code tb_feedback_sign(value_text)} (migration V5), which these aggregates and the
+     * triggers keeping {@code feedback_rollup} both call. The columns: count, positive, negative,
+     * count and sum of the numeric values, named as {@link Totals#of} reads them.
+     */
+    private static final String FEEDBACK_TOTALS = "count(*) AS cnt, "
+            + "count(*) FILTER (WHERE tb_feedback_sign(a.value_text) = 1) AS pos, "
+            + "count(*) FILTER (WHERE tb_feedback_sign(a.value_text) = -1) AS neg, "
+            + "count(a.value_number) AS num_cnt, sum(a.value_number::numeric)::float8 AS num_sum";
+    /** The same columns summed over {@code feedback_rollup} rows. */
+    private static final String ROLLUP_TOTALS = "sum(cnt)::bigint AS cnt, sum(pos)::bigint AS pos, "
+            + "sum(neg)::bigint AS neg, sum(num_cnt)::bigint AS num_cnt, sum(num_sum)::float8 AS num_sum";
+    /** Valid feedback of assessments {@code a}; the partial feedback indexes have the same predicate. */
+    private static final String VALID_FEEDBACK = "a.kind = 'FEEDBACK' AND a.valid";
+    /** The {@code feedback_rollup} rows of a name's totals over all traces. */
+    private static final String ROLLUP_TOTAL_DIM = "-";
+    private static final String TURN_COLUMNS = "t.trace_id, t.request_time, t.end_time, t.state, t.user_id, "
+            + "t.client_request_id, t.request_preview, t.response_preview";
+
+    private final SearchStatements db;
+
+    public PgAnalyticsStore(SearchStatements db) {
+        this.db = db;
+    }
+
+    @Override
+    public Uni<Boolean> requireExperiment(long experimentId) {
+        SqlParams p = new SqlParams();
+        String sql = "SELECT lifecycle_stage FROM experiments WHERE experiment_id = " + p.add(experimentId, "bigint");
+        return db.execute(sql, p).map(rs -> {
+            if (rs.size() == 0) {
+                throw MlflowException.notFound("No Experiment with id=" + experimentId + " exists");
+            }
+            return Experiment.ACTIVE.equals(rs.iterator().next().getString("lifecycle_stage"));
+        });
+    }
+
+    /** The trace column a grouping groups by, and the one it lists per group. */
+    private static String column(Grouping g) {
+        return g == Grouping.SESSION ? "session_id" : "user_id";
+    }
+
+    private static String other(Grouping g) {
+        return g == Grouping.SESSION ? "user_id" : "session_id";
+    }
+
+    /** {@code column >= from AND column < to}, each end bound only when it is given. */
+    private static String range(SqlParams p, String column, Long from, Long to) {
+        return (from == null ? "" : " AND " + column + " >= " + p.add(from, "bigint"))
+                + (to == null ? "" : " AND " + column + " < " + p.add(to, "bigint"));
+    }
+
+    @Override
+    public Uni<Page<GroupStats>> groups(Grouping g, TimeRange range, String userId, int limit, GroupCursor cursor) {
+        long upper = cursor == null ? range.lastMs() : Math.min(cursor.lastTimeMs(), range.lastMs());
+        Scan scan = new Scan(g, range, userId, limit, cursor, upper);
+        return scan.next().map(done -> {
+            List<GroupStats> valid = scan.valid();
+            boolean more = valid.size() > limit || !scan.exhausted;
+            List<GroupStats> page = valid.subList(0, Math.min(limit, valid.size()));
+            GroupCursor next = more && !page.isEmpty()
+                    ? new GroupCursor(page.get(page.size() - 1).lastTimeMs(), page.get(page.size() - 1).id())
+                    : null;
+            return new Page<>(List.copyOf(page), next);
+        });
+    }
+
+    /** The state of one newest-first scan for a page of sessions or users. */
+    private final class Scan {
+        private final Grouping g;
+        private final TimeRange range;
+        private final String userId;
+        private final int limit;
+        private final GroupCursor cursor;
+        private final Map<String, GroupStats> seen = new HashMap<>();
+        private long scanTime;
+        private String scanTraceId;
+        private int chunk;
+        boolean exhausted;
+
+        Scan(Grouping g, TimeRange range, String userId, int limit, GroupCursor cursor, long upper) {
+            this.g = g;
+            this.range = range;
+            this.userId = userId;
+            this.limit = limit;
+            this.cursor = cursor;
+            this.scanTime = upper;
+            this.chunk = Math.max(FIRST_CHUNK, limit * 4);
+        }
+
+        List<GroupStats> valid() {
+            return seen.values().stream()
+                    .filter(s -> cursor == null || cursor.before(s.lastTimeMs(), s.id()))
+                    .sorted(Comparator.comparingLong(GroupStats::lastTimeMs).thenComparing(GroupStats::id).reversed())
+                    .toList();
+        }
+
+        Uni<Boolean> next() {
+            // Rows after (scanTime, scanTraceId) in index order; the first chunk starts with every row at scanTime.
+            SqlParams p = new SqlParams();
+            String column = "t." + column(g);
+            String at = p.add(scanTime, "bigint");
+            String sql = "SELECT " + column + " AS id, t.request_time, t.trace_id FROM traces t "
+                    + "WHERE t.experiment_id = " + p.add(range.experimentId(), "bigint")
+                    + range(p, "t.request_time", range.startMs(), null)
+                    + " AND " + column + " IS NOT NULL"
+                    + (userId == null ? "" : " AND t.user_id = " + p.add(userId, "varchar"))
+                    + " AND t.request_time <= " + at
+                    + (scanTraceId == null ? "" : " AND (t.request_time < " + at + " OR t.trace_id > "
+                            + p.add(scanTraceId, "varchar") + ")")
+                    + " ORDER BY t.request_time DESC, t.trace_id LIMIT " + p.add(chunk, "int");
+            return db.execute(sql, p).chain(rows -> {
+                // Summarise only as many new sessions (users) as the page can still take, plus one to
+                // know whether there is a next page; the scan resumes after the last row consumed.
+                int wanted = Math.max(1, limit + 1 - valid().size());
+                Set<String> fresh = new LinkedHashSet<>();
+                boolean stoppedEarly = false;
+                for (Row r : rows) {
+                    String id = r.getString("id");
+                    if (!seen.containsKey(id) && !fresh.contains(id)) {
+                        if (fresh.size() >= wanted) {
+                            stoppedEarly = true;
+                            break;
+                        }
+                        fresh.add(id);
+                    }
+                    scanTime = r.getLong("request_time");
+                    scanTraceId = r.getString("trace_id");
+                }
+                exhausted = !stoppedEarly && rows.size() < chunk;
+                chunk = Math.min(chunk * 2, MAX_CHUNK);
+                Uni<Void> summarised = fresh.isEmpty() ? Uni.createFrom().voidItem()
+                        : summarise(g, range, fresh).invoke(list -> list.forEach(s -> seen.put(s.id(), s))).replaceWithVoid();
+                return summarised.chain(() -> {
+                    List<GroupStats> valid = valid();
+                    if (exhausted || (valid.size() >= limit && scanTime < valid.get(limit - 1).lastTimeMs())) {
+                        return Uni.createFrom().item(true);
+                    }
+                    return next();
+                });
+            });
+        }
+    }
+
+    /** Stats and feedback summaries of some sessions or users, over the range. */
+    private Uni<List<GroupStats>> summarise(Grouping g, TimeRange range, Set<String> ids) {
+        SqlParams p = new SqlParams();
+        String column = "t." + column(g);
+        String other = "t." + other(g);
+        String where = "t.experiment_id = " + p.add(range.experimentId(), "bigint")
+                + range(p, "t.request_time", range.startMs(), range.endMs())
+                + " AND " + column + " = ANY(" + p.add(ids.toArray(String[]::new), "varchar[]") + ")";
+        String stats = "SELECT " + column + " AS id, min(t.request_time) AS first_time, "
+                + "max(t.request_time) AS last_time, count(*) AS traces, "
+                + "count(*) FILTER (WHERE t.state = 'ERROR') AS errors, "
+                + "(array_agg(DISTINCT " + other + ") FILTER (WHERE " + other + " IS NOT NULL))[1:" + MAX_OTHERS
+                + "] AS others, count(DISTINCT " + other + ") AS other_count "
+                + "FROM traces t WHERE " + where + " GROUP BY 1";
+        String feedback = "SELECT " + column + " AS id, a.name, " + FEEDBACK_TOTALS + " "
+                + "FROM traces t JOIN assessments a ON a.trace_id = t.trace_id AND " + VALID_FEEDBACK
+                + " WHERE " + where + " GROUP BY 1, 2 ORDER BY 1, 2";
+        // Independent queries with the same parameters: run on two pooled connections at once.
+        return Uni.combine().all().unis(db.execute(feedback, p), db.execute(stats, p))
+                .asTuple().map(both -> {
+                    Map<String, List<FeedbackSummary>> byId = new HashMap<>();
+                    for (Row r : both.getItem1()) {
+                        byId.computeIfAbsent(r.getString("id"), k -> new ArrayList<>())
+                                .add(Totals.of(r).summary(r.getString("name"), null));
+                    }
+                    List<GroupStats> out = new ArrayList<>();
+                    for (Row r : both.getItem2()) {
+                        out.add(groupStats(r, byId.getOrDefault(r.getString("id"), List.of())));
+                    }
+                    return out;
+                });
+    }
+
+    // ---- row mappers: one per entity, by column name --------------------------------------------
+
+    private static GroupStats groupStats(Row r, List<FeedbackSummary> feedback) {
+        String[] others = r.getArrayOfStrings("others");
+        return new GroupStats(r.getString("id"), r.getLong("first_time"), r.getLong("last_time"), r.getLong("traces"),
+                r.getLong("errors"), others == null ? List.of() : Arrays.asList(others), r.getLong("other_count"), feedback);
+    }
+
+    private static SessionTurn sessionTurn(Row r, List<SessionTurn.Feedback> feedback) {
+        return new SessionTurn(r.getString("trace_id"), r.getLong("request_time"), r.getLong("end_time"),
+                r.getString("state"), r.getString("user_id"), r.getString("client_request_id"),
+                r.getString("request_preview"), r.getString("response_preview"), feedback);
+    }
+
+    private static SessionTurn.Feedback turnFeedback(Row r) {
+        return new SessionTurn.Feedback(r.getString("assessment_id"), r.getString("name"), r.getString("value_json"),
+                r.getString("rationale"), r.getString("source_type"), r.getString("source_id"), r.getLong("create_time"));
+    }
+
+    @Override
+    public Uni<List<SessionTurn>> sessionTurns(TimeRange range, String sessionId) {
+        SqlParams p = new SqlParams();
+        String sql = "SELECT " + TURN_COLUMNS + " FROM traces t "
+                + "WHERE t.experiment_id = " + p.add(range.experimentId(), "bigint")
+                + range(p, "t.request_time", range.startMs(), range.endMs())
+                + " AND t.session_id = " + p.add(sessionId, "varchar")
+                + " ORDER BY t.request_time, t.trace_id LIMIT " + p.add(SessionTurn.MAX_TURNS + 1, "int");
+        return db.execute(sql, p).chain(rows -> {
+            List<Row> turns = new ArrayList<>();
+            rows.forEach(turns::add);
+            if (turns.isEmpty()) {
+                return Uni.createFrom().item(List.<SessionTurn>of());
+            }
+            SqlParams f = new SqlParams();
+            String ids = f.add(turns.stream().map(r -> r.getString("trace_id")).toArray(String[]::new), "varchar[]");
+            String feedbackSql = "SELECT a.trace_id, a.assessment_id, a.name, a.value_json, a.rationale, a.source_type, "
+                    + "a.source_id, a.create_time FROM assessments a WHERE a.trace_id = ANY(" + ids + ") AND "
+                    + VALID_FEEDBACK + " ORDER BY a.create_time, a.assessment_id";
+            return db.execute(feedbackSql, f).map(fb -> {
+                Map<String, List<SessionTurn.Feedback>> byTrace = new HashMap<>();
+                for (Row r : fb) {
+                    byTrace.computeIfAbsent(r.getString("trace_id"), k -> new ArrayList<>()).add(turnFeedback(r));
+                }
+                return turns.stream().map(r -> sessionTurn(r,
+                        byTrace.getOrDefault(r.getString("trace_id"), List.of()))).toList();
+            });
+        });
+    }
+
+    /**
+     * Whole hours of the range come from {@code feedback_rollup} (migration V5), the partial
+     * hours at its ends from the feedback rows; a key that is not rolled up ({@link #rolledUp})
+     * is computed from the rows over the whole range.
+     */
+    @Override
+    public Uni<List<FeedbackSummary>> feedback(TimeRange range, GroupKey groupBy, String name) {
+        if (groupBy != null && !rolledUp(groupBy)) {
+            return liveFeedback(range.experimentId(), range.startMs(), range.endMs(), groupBy, name)
+                    .map(PgAnalyticsStore::sorted);
+        }
+        Split split = Split.of(range);
+        Map<List<String>, Totals> acc = new HashMap<>();
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (Long[] edge : split.edges()) {
+            chain = chain.chain(() -> liveFeedback(range.experimentId(), edge[0], edge[1], groupBy, name)
+                    .invoke(list -> list.forEach(s -> add(acc, s.name(), s.group(), s.totals()))).replaceWithVoid());
+        }
+        if (split.hasHours()) {
+            chain = chain.chain(() -> rolledUpFeedback(range.experimentId(), split, groupBy, name)
+                    .invoke(list -> list.forEach(s -> add(acc, s.name(), s.group(), s.totals()))).replaceWithVoid());
+        }
+        return chain.map(v -> sorted(acc.entrySet().stream()
+                .filter(e -> e.getValue().count() > 0)
+                .map(e -> new Grouped(e.getKey().get(0), e.getKey().get(1), e.getValue())).toList()));
+    }
+
+    /**
+     * Whether {@code feedback_rollup} holds this key: metadata and tag keys but the reserved
+     * {@code mlflow.*} ones that hold one value per trace, the rule of the SQL function
+     * {@code tb_rollup_key} (migration V5; {@code SchemaRulesAgreeTest} compares the two).
+     */
+    static boolean rolledUp(GroupKey k) {
+        return (k.source() == GroupKey.Source.METADATA || k.source() == GroupKey.Source.TAG)
+                && (!k.key().startsWith("mlflow.") || Schema.ROLLED_UP_RESERVED_KEYS.contains(k.key()));
+    }
+
+    /** The {@code dim} of a key's rows in {@code feedback_rollup}. */
+    private static String rollupDim(GroupKey k) {
+        return k.source() == GroupKey.Source.TAG ? "t" : "m";
+    }
+
+    /**
+     * A LEFT JOIN exposing the group value as {@code g.value} for the trace {@code traceId}.
+     * Session and user are metadata to MLflow but trace columns here, so they read the column.
+     */
+    private static String join(SqlParams p, GroupKey k, String traceId) {
+        return switch (k.source()) {
+            case METADATA -> " LEFT JOIN trace_metadata g ON g.trace_id = " + traceId + " AND g.key = "
+                    + p.add(k.key(), "varchar");
+            case TAG -> " LEFT JOIN trace_tags g ON g.trace_id = " + traceId + " AND g.key = " + p.add(k.key(), "varchar");
+            case SESSION, USER -> " LEFT JOIN LATERAL (SELECT tr." + (k.source() == GroupKey.Source.SESSION ? "session_id" : "user_id")
+                    + " AS value FROM traces tr WHERE tr.trace_id = " + traceId + ") g ON true";
+        };
+    }
+
+    /** A summary with its raw numeric totals, so that parts of a range add up exactly. */
+    private record Grouped(String name, String group, Totals totals) {
+        FeedbackSummary summary() {
+            return totals.summary(name, group);
+        }
+    }
+
+    /** Counts of some feedback: all, positive, negative, and the count and sum of numeric values. */
+    private record Totals(long count, long positive, long negative, long numCount, double numSum) {
+        /** Reads the columns of {@link #FEEDBACK_TOTALS} or {@link #ROLLUP_TOTALS}. */
+        static Totals of(Row r) {
+            Double sum = r.getDouble("num_sum");
+            return new Totals(r.getLong("cnt"), r.getLong("pos"), r.getLong("neg"), r.getLong("num_cnt"),
+                    sum == null ? 0 : sum);
+        }
+
+        Totals plus(Totals o) {
+            return new Totals(count + o.count, positive + o.positive, negative + o.negative, numCount + o.numCount,
+                    numSum + o.numSum);
+        }
+
+        Totals minus(Totals o) {
+            return new Totals(count - o.count, positive - o.positive, negative - o.negative, numCount - o.numCount,
+                    numSum - o.numSum);
+        }
+
+        FeedbackSummary summary(String name, String group) {
+            Double mean = numCount == 0 ? null : Math.round(numSum / numCount * 10_000.0) / 10_000.0;
+            return new FeedbackSummary(name, group, count, positive, negative, mean);
+        }
+    }
+
+    private static void add(Map<List<String>, Totals> acc, String name, String group, Totals t) {
+        acc.merge(Arrays.asList(name, group), t, Totals::plus);
+    }
+
+    /** Name, then count descending, then group (absent last). */
+    private static List<FeedbackSummary> sorted(List<Grouped> rows) {
+        return rows.stream()
+                .sorted(Comparator.comparing(Grouped::name)
+                        .thenComparing(g -> -g.totals().count())
+                        .thenComparing(Grouped::group, Comparator.nullsLast(Comparator.naturalOrder())))
+                .map(Grouped::summary).toList();
+    }
+
+    /**
+     * A range cut at whole hours: [hourStart, hourEnd) read from the rollup (null: open), and the
+     * partial hours before and after it read from the rows.
+     */
+    private record Split(TimeRange range, Long hourStart, Long hourEnd, boolean hasHours) {
+        static final long HOUR = 3_600_000L;
+
+        static Split of(TimeRange r) {
+            Long hs = r.startMs() == null ? null : Math.floorDiv(r.startMs() + HOUR - 1, HOUR) * HOUR;
+            Long he = r.endMs() == null ? null : Math.floorDiv(r.endMs(), HOUR) * HOUR;
+            boolean hours = hs == null || he == null || hs < he;
+            return new Split(r, hs, he, hours);
+        }
+
+        /** The [from, to) ranges read from the rows (no whole hour: the range itself). */
+        List<Long[]> edges() {
+            if (!hasHours) {
+                return List.<Long[]>of(new Long[] {range.startMs(), range.endMs()});
+            }
+            List<Long[]> out = new ArrayList<>();
+            if (range.startMs() != null && range.startMs() < hourStart) {
+                out.add(new Long[] {range.startMs(), hourStart});
+            }
+            if (range.endMs() != null && hourEnd < range.endMs()) {
+                out.add(new Long[] {hourEnd, range.endMs()});
+            }
+            return out;
+        }
+    }
+
+    /** Valid feedback of the experiment on traces of [from, to), of one name when given. */
+    private static String liveWhere(SqlParams p, long experimentId, Long from, Long to, String name) {
+        return "a.experiment_id = " + p.add(experimentId, "bigint") + " AND " + VALID_FEEDBACK
+                + range(p, "a.trace_time", from, to)
+                + (name == null ? "" : " AND a.name = " + p.add(name, "varchar"));
+    }
+
+    /** The rollup rows of one dimension and key over the hours [from, to), of one name when given. */
+    private static String rollupWhere(SqlParams p, long experimentId, String dim, String dimKey, Long from, Long to,
+                                      String name) {
+        return "experiment_id = " + p.add(experimentId, "bigint") + " AND dim = " + p.add(dim, "varchar")
+                + " AND dim_key = " + p.add(dimKey, "varchar") + range(p, "hour_ms", from, to)
+                + (name == null ? "" : " AND name = " + p.add(name, "varchar"));
+    }
+
+    /**
+     * Feedback of [from, to) from the rows, grouped by the key's value when there is one (its first
+     * {@link Schema#INDEXED_PREFIX_CHARS} characters, where the rollup cuts it).
+     */
+    private Uni<List<Grouped>> liveFeedback(long experimentId, Long from, Long to, GroupKey groupBy, String name) {
+        SqlParams p = new SqlParams();
+        String group = groupBy == null ? "NULL::text" : "left(g.value, " + Schema.INDEXED_PREFIX_CHARS + ")";
+        String join = groupBy == null ? "" : join(p, groupBy, "a.trace_id");
+        String sql = "SELECT a.name, " + group + " AS grp, " + FEEDBACK_TOTALS + " FROM assessments a" + join
+                + " WHERE " + liveWhere(p, experimentId, from, to, name) + " GROUP BY 1, 2";
+        return db.execute(sql, p).map(rows -> {
+            List<Grouped> out = new ArrayList<>();
+            for (Row r : rows) {
+                out.add(new Grouped(r.getString("name"), r.getString("grp"), Totals.of(r)));
+            }
+            return out;
+        });
+    }
+
+    /**
+     * Feedback of the whole hours from the rollup: per name, and with a key per value; the
+     * feedback on traces without the key (group null) is the name's total less its values.
+     */
+    private Uni<List<Grouped>> rolledUpFeedback(long experimentId, Split split, GroupKey groupBy, String name) {
+        SqlParams tp = new SqlParams();
+        String totalsSql = "SELECT name, " + ROLLUP_TOTALS + " FROM feedback_rollup WHERE "
+                + rollupWhere(tp, experimentId, ROLLUP_TOTAL_DIM, "", split.hourStart(), split.hourEnd(), name)
+                + " GROUP BY 1";
+        Uni<Map<String, Totals>> totals = db.execute(totalsSql, tp).map(rows -> {
+            Map<String, Totals> out = new HashMap<>();
+            rows.forEach(r -> out.put(r.getString("name"), Totals.of(r)));
+            return out;
+        });
+        if (groupBy == null) {
+            return totals.map(t -> t.entrySet().stream().map(e -> new Grouped(e.getKey(), null, e.getValue())).toList());
+        }
+        SqlParams vp = new SqlParams();
+        String valuesSql = "SELECT name, dim_value, " + ROLLUP_TOTALS + " FROM feedback_rollup WHERE "
+                + rollupWhere(vp, experimentId, rollupDim(groupBy), groupBy.key(), split.hourStart(), split.hourEnd(), name)
+                + " GROUP BY 1, 2";
+        return totals.chain(t -> db.execute(valuesSql, vp).map(rows -> {
+            List<Grouped> out = new ArrayList<>();
+            Map<String, Totals> rest = new HashMap<>(t);
+            for (Row r : rows) {
+                Totals v = Totals.of(r);
+                out.add(new Grouped(r.getString("name"), r.getString("dim_value"), v));
+                rest.computeIfPresent(r.getString("name"), (k, total) -> total.minus(v));
+            }
+            rest.forEach((n, v) -> out.add(new Grouped(n, null, v)));
+            return out;
+        }));
+    }
+
+    /** From the rollup for whole hours and from the edge rows for partial ones. */
+    @Override
+    public Uni<List<TimelinePoint>> timeline(TimeRange range, String name, long intervalMs) {
+        if (range.startMs() != null && range.endMs() != null
+                && (range.endMs() - range.startMs()) / intervalMs > MAX_BUCKETS) {
+            throw tooManyBuckets();
+        }
+        Split split = Split.of(range);
+        Map<List<Object>, Totals> acc = new HashMap<>();
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (Long[] edge : split.edges()) {
+            SqlParams p = new SqlParams();
+            // Buckets floor toward minus infinity, like the rollup's hours (tb_hour) and Split.
+            String live = "SELECT a.name, " + bucket(p, "a.trace_time", intervalMs) + ", " + FEEDBACK_TOTALS
+                    + " FROM assessments a WHERE " + liveWhere(p, range.experimentId(), edge[0], edge[1], name)
+                    + " GROUP BY 1, 2";
+            chain = chain.chain(() -> db.execute(live, p)
+                    .invoke(rows -> rows.forEach(r -> acc.merge(List.of(r.getString("name"), r.getLong("bucket")),
+                            Totals.of(r), Totals::plus)))
+                    .replaceWithVoid());
+        }
+        if (split.hasHours()) {
+            SqlParams p = new SqlParams();
+            String rolled = "SELECT name, " + bucket(p, "hour_ms", intervalMs) + ", " + ROLLUP_TOTALS
+                    + " FROM feedback_rollup WHERE "
+                    + rollupWhere(p, range.experimentId(), ROLLUP_TOTAL_DIM, "", split.hourStart(), split.hourEnd(), name)
+                    + " GROUP BY 1, 2";
+            chain = chain.chain(() -> db.execute(rolled, p)
+                    .invoke(rows -> rows.forEach(r -> acc.merge(List.of(r.getString("name"), r.getLong("bucket")),
+                            Totals.of(r), Totals::plus)))
+                    .replaceWithVoid());
+        }
+        return chain.map(v -> {
+            List<Map.Entry<List<Object>, Totals>> entries = acc.entrySet().stream()
+                    .filter(e -> e.getValue().count() > 0)
+                    .sorted(Comparator.comparing((Map.Entry<List<Object>, Totals> e) -> (String) e.getKey().get(0))
+                            .thenComparing(e -> (Long) e.getKey().get(1)))
+                    .toList();
+            if (entries.stream().map(e -> e.getKey().get(1)).distinct().count() > MAX_BUCKETS) {
+                throw tooManyBuckets();
+            }
+            return entries.stream().map(e -> new TimelinePoint((Long) e.getKey().get(1),
+                    e.getValue().summary((String) e.getKey().get(0), null))).toList();
+        });
+    }
+
+    /** The start of a time's bucket of {@code intervalMs}, floored toward minus infinity. */
+    private static String bucket(SqlParams p, String time, long intervalMs) {
+        String i = p.add(intervalMs, "bigint");
+        return time + " - ((" + time + " % " + i + ") + " + i + ") % " + i + " AS bucket";
+    }
+
+    private static MlflowException tooManyBuckets() {
+        return MlflowException.invalid("The range holds more than " + MAX_BUCKETS
+                + " buckets of this interval; choose a larger interval or a shorter range");
+    }
+}
