@@ -81,4 +81,16 @@ class ArchitectureTest {
                     .check(classes);
         }
     }
+
+    /** One Jackson mapper, with the input limits (model.SharedJson): nobody builds another. */
+    @Test
+    void onlySharedJsonBuildsAnObjectMapper() {
+        noClasses().that().doNotHaveFullyQualifiedName(io.tracebridge.model.SharedJson.class.getName())
+                .should().callConstructorWhere(com.tngtech.archunit.core.domain.JavaCall.Predicates.target(
+                        com.tngtech.archunit.core.domain.properties.HasOwner.Predicates.With.owner(
+                                com.tngtech.archunit.core.domain.JavaClass.Predicates.assignableTo(
+                                        com.fasterxml.jackson.databind.ObjectMapper.class))))
+                .because("docs/architecture.md: the one ObjectMapper is model.SharedJson.MAPPER")
+                .check(classes);
+    }
 }

@@ -13,7 +13,7 @@ import java.util.Base64;
  * of the query, so a token is refused on a different list, experiment, range or filter.
  */
 public record GroupCursor(long lastTimeMs, String id) {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = io.tracebridge.model.SharedJson.MAPPER;
 
     /** What a token of this list is bound to: the grouping, the experiment and range, the user filter. */
     public static String fingerprint(Grouping grouping, TimeRange range, String userId) {

@@ -14,7 +14,7 @@ import java.util.Map;
 
 /** Wire JSON for MLflow messages (docs/mlflow-compatibility.md §1.1): snake_case, enums by name, proto time formats. */
 public final class Json {
-    static final ObjectMapper MAPPER = new ObjectMapper();
+    static final ObjectMapper MAPPER = io.tracebridge.model.SharedJson.MAPPER;
 
     private Json() {
     }

@@ -21,11 +21,8 @@ import java.util.Map;
  */
 public final class Requests {
     /** Deepest nesting a REST body may have (Jackson's own default is 1,000). */
-    static final int MAX_DEPTH = 64;
-    private static final ObjectMapper MAPPER = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
-            .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
-                    .maxNestingDepth(MAX_DEPTH).maxNumberLength(100).build())
-            .build());
+    static final int MAX_DEPTH = io.tracebridge.model.SharedJson.MAX_DEPTH;
+    private static final ObjectMapper MAPPER = io.tracebridge.model.SharedJson.MAPPER;
 
     private Requests() {
     }

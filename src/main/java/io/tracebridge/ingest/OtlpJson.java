@@ -1,9 +1,7 @@
 package io.tracebridge.ingest;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -30,21 +28,15 @@ import java.util.Set;
  * parsing too ({@link OtlpJsonNumbers}): protobuf's parser is not safe on hostile numbers.
  */
 public final class OtlpJson {
-    /**
-     * Longest number token Jackson reads (its default is 1,000 characters). No OTLP number needs
-     * more than 20 digits for an integer or about 25 characters for a double; 100 leaves room for
-     * doubles written with every digit, and keeps Jackson's own BigInteger parsing trivial.
-     */
-    static final int MAX_NUMBER_TOKEN_CHARS = 100;
-    private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxNumberLength(MAX_NUMBER_TOKEN_CHARS).build())
-            .build());
+    /** Longest number token Jackson reads (the shared mapper's limit; its default is 1,000 characters). */
+    static final int MAX_NUMBER_TOKEN_CHARS = io.tracebridge.model.SharedJson.MAX_NUMBER_CHARS;
+    private static final ObjectMapper MAPPER = io.tracebridge.model.SharedJson.MAPPER;
     private static final Set<String> ID_FIELDS = Set.of(
             "traceId", "trace_id", "spanId", "span_id", "parentSpanId", "parent_span_id");
     private static final JsonFormat.Parser PARSER = JsonFormat.parser().ignoringUnknownFields();
     private static final JsonFormat.Printer PRINTER = JsonFormat.printer().omittingInsignificantWhitespace();
     /** Nesting bound: attribute values can nest, but a hostile body must not blow the stack. */
-    private static final int MAX_DEPTH = 64;
+    private static final int MAX_DEPTH = io.tracebridge.model.SharedJson.MAX_DEPTH;
 
     private OtlpJson() {
     }

@@ -38,7 +38,7 @@ import java.util.regex.Pattern;
 @Produces(MediaType.APPLICATION_JSON)
 public class TraceArtifactResource {
     static final Pattern TRACES_JSON = Pattern.compile("(\\d+)/traces/(tr-[0-9a-f]{32})/artifacts/traces\\.json");
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = io.tracebridge.model.SharedJson.MAPPER;
 
     private final IngestService ingest;
     private final TraceStore traces;

@@ -19,7 +19,7 @@ import java.util.Optional;
  * string literal (the MLflow SDK JSON-encodes every attribute) is unwrapped once.
  */
 public final class AttributeValues {
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = io.tracebridge.model.SharedJson.MAPPER;
 
     private AttributeValues() {
     }

@@ -17,7 +17,7 @@ import java.util.List;
  * a new trace never shifts the rows of a later page.
  */
 final class KeysetToken {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = io.tracebridge.model.SharedJson.MAPPER;
 
     private KeysetToken() {
     }

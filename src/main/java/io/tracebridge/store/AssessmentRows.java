@@ -12,7 +12,7 @@ import java.util.TreeMap;
 final class AssessmentRows {
     static final String COLUMNS = "assessment_id, trace_id, name, kind, value_json, error_json, serialized_format, "
             + "rationale, source_type, source_id, span_id, metadata_json, overrides, valid, create_time, last_update_time";
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = io.tracebridge.model.SharedJson.MAPPER;
     private static final TypeReference<Map<String, String>> MAP = new TypeReference<>() {
     };
 

@@ -3,11 +3,19 @@ package io.tracebridge.store;
 /**
  * Attaching pending feedback to traces. One statement: lock the pending rows, pick the newest
  * trace with the same client request ID (in the pending row's experiment, if it names one; never
- * in a deleted experiment), insert the
- * assessments and mark the rows ATTACHED. $1 is "now" in epoch ms; $2 limits it to some client
- * request IDs, or NULL for all.
+ * in a deleted experiment; only among the traces {@code $3} lists, when it is not NULL), insert
+ * the assessments and mark the rows ATTACHED. $1 is "now" in epoch ms; $2 limits it to some
+ * client request IDs, or NULL for all.
  * Runs inside the ingest transaction (so feedback attaches when its trace commits), after a
  * pending row is written, and from the periodic sweep.
+ *
+ * <p><b>Lock order.</b> Every path locks trace rows before pending rows: a write holds its
+ * traces (the upserts) when it attaches, and the assessment insert's trigger locks the matched
+ * trace (migration V5). The sweep and a new pending row would lock pending rows first, so they
+ * first lock the traces they may attach to ({@link #LOCK_TRACES_SWEEP}, {@link #LOCK_TRACES}, in
+ * trace-ID order as writes do) and then attach only to those ({@code $3}). Without that, a
+ * sweep holding a pending row and waiting for its trace, and a new batch of that trace holding
+ * the trace and waiting for the pending row, deadlock ({@code PendingFeedbackLockOrderTest}).
  */
 final class PendingFeedbackSql {
     /**
@@ -19,6 +27,29 @@ final class PendingFeedbackSql {
     static final String ATTACH = attach("");
     /** The periodic sweep: rows being attached elsewhere are skipped, not attached twice. */
     static final String ATTACH_SWEEP = attach(" SKIP LOCKED");
+
+    /**
+     * The traces a pending row of the given client request IDs ($2) may attach to, locked in
+     * trace-ID order, waiting for writers (a new pending row holds no other pending row yet).
+     */
+    static final String LOCK_TRACES = lockTraces("");
+    /**
+     * The sweep's: traces being written are skipped. Their writer attaches the feedback itself
+     * once the sweep commits, since the sweep never matches a trace it did not lock.
+     */
+    static final String LOCK_TRACES_SWEEP = lockTraces(" SKIP LOCKED");
+
+    private static String lockTraces(String lockWait) {
+        return """
+            SELECT t.trace_id FROM traces t
+            WHERE t.client_request_id IN (
+                SELECT p.client_request_id FROM pending_feedback p
+                WHERE p.status = 'PENDING' AND p.expires_at > $1
+                  AND ($2::varchar[] IS NULL OR p.client_request_id = ANY($2::varchar[])))
+            ORDER BY t.trace_id
+            FOR NO KEY UPDATE OF t%s
+            """.formatted(lockWait);
+    }
 
     private static String attach(String lockWait) {
         return """
@@ -33,6 +64,7 @@ final class PendingFeedbackSql {
                 FROM locked l
                 JOIN traces t ON t.client_request_id = l.client_request_id
                              AND (l.experiment_id IS NULL OR t.experiment_id = l.experiment_id)
+                             AND ($3::varchar[] IS NULL OR t.trace_id = ANY($3::varchar[]))
                 JOIN experiments e ON e.experiment_id = t.experiment_id AND e.lifecycle_stage = 'active'
                 ORDER BY l.pending_id, t.request_time DESC, t.trace_id
             ), inserted AS (

@@ -56,9 +56,10 @@ public class PendingFeedbackStore {
                             Sql.text(feedback.rationale()), feedback.sourceType(), Sql.text(feedback.sourceId()),
                             Sql.text(AssessmentRows.metadataJson(feedback.metadata())), feedback.createTimeMs(),
                             expiresAtMs}))
-                    // A trace committed since the lookup above is caught here, in the same transaction.
-                    .chain(() -> conn.preparedQuery(PendingFeedbackSql.ATTACH)
-                            .execute(Tuple.of(feedback.createTimeMs(), new String[] {clientRequestId})))
+                    // A trace committed since the lookup above is caught here, in the same transaction:
+                    // its rows locked first, then the pending rows (PendingFeedbackSql's lock order).
+                    .chain(() -> attach(conn, PendingFeedbackSql.LOCK_TRACES, PendingFeedbackSql.ATTACH,
+                            feedback.createTimeMs(), new String[] {clientRequestId}))
                     .chain(() -> select(conn, pendingId))
                     .chain(p -> "ATTACHED".equals(p.status())
                             ? conn.preparedQuery("SELECT " + AssessmentRows.COLUMNS + " FROM assessments WHERE "
@@ -66,6 +67,21 @@ public class PendingFeedbackStore {
                             .map(rs -> new Outcome(AssessmentRows.fromRow(rs.iterator().next()), null))
                             : Uni.createFrom().item(new Outcome(null, p)));
         }));
+    }
+
+    /**
+     * Locks the traces the pending rows of {@code requestIds} (null: all) may attach to, then
+     * attaches to those only; returns how many pending rows were attached.
+     */
+    private static Uni<Integer> attach(SqlConnection conn, String lockTraces, String attach, long nowMs,
+                                       String[] requestIds) {
+        return conn.preparedQuery(lockTraces).execute(Tuple.of(nowMs, requestIds)).chain(traces -> {
+            List<String> ids = new ArrayList<>();
+            traces.forEach(r -> ids.add(r.getString("trace_id")));
+            return ids.isEmpty() ? Uni.createFrom().item(0)
+                    : conn.preparedQuery(attach).execute(Tuple.of(nowMs, requestIds, ids.toArray(String[]::new)))
+                    .map(rows -> rows.rowCount());
+        });
     }
 
     private static Assessment withTrace(Assessment a, String traceId) {
@@ -80,7 +96,7 @@ public class PendingFeedbackStore {
                         + "AND e.lifecycle_stage = 'active' WHERE t.client_request_id = $1 "
                         + "AND ($2::bigint IS NULL OR t.experiment_id = $2::bigint) ORDER BY t.request_time DESC, t.trace_id LIMIT 1")
                 .execute(Tuple.of(clientRequestId, experimentId))
-                .map(rs -> rs.size() == 0 ? null : rs.iterator().next().getString(0));
+                .map(rs -> rs.size() == 0 ? null : rs.iterator().next().getString("trace_id"));
     }
 
     private static Uni<PendingFeedback> select(SqlConnection conn, String pendingId) {
@@ -106,18 +122,17 @@ public class PendingFeedbackStore {
                 });
     }
 
-    /** Attaches every pending feedback whose trace has arrived, then expires the old ones. */
     /**
      * Attaches, expires, and deletes attached or expired records created before
      * {@code purgeBeforeMs} (at most {@link #PURGE_BATCH} per sweep); returns the three counts.
      */
     public Uni<int[]> sweep(long nowMs, long purgeBeforeMs) {
-        return pool.withTransaction(conn -> conn.preparedQuery(PendingFeedbackSql.ATTACH_SWEEP)
-                .execute(Tuple.of(nowMs, null))
+        return pool.withTransaction(conn -> attach(conn, PendingFeedbackSql.LOCK_TRACES_SWEEP,
+                        PendingFeedbackSql.ATTACH_SWEEP, nowMs, null)
                 .chain(attached -> conn.preparedQuery(PendingFeedbackSql.EXPIRE).execute(Tuple.of(nowMs))
                         .chain(expired -> conn.preparedQuery(PendingFeedbackSql.PURGE)
                                 .execute(Tuple.of(purgeBeforeMs, PURGE_BATCH))
-                                .map(purged -> new int[] {attached.rowCount(), expired.rowCount(), purged.rowCount()}))));
+                                .map(purged -> new int[] {attached, expired.rowCount(), purged.rowCount()}))));
     }
 
     public static final int PURGE_BATCH = 10_000;

@@ -256,7 +256,7 @@ public class PgTraceStore implements TraceStore {
                 .call(() -> conn.preparedQuery(UPSERT_TAGS).execute(tags))
                 .call(() -> requestIds.length == 0 ? Uni.createFrom().voidItem()
                         : conn.preparedQuery(PendingFeedbackSql.ATTACH)
-                        .execute(Tuple.of(clock.millis(), requestIds)));
+                        .execute(Tuple.of(clock.millis(), requestIds, null)));
     }
 
     private static Uni<?> execIfAny(SqlConnection conn, String sql, Tuple rows) {
