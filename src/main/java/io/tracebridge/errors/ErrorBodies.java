@@ -11,7 +11,6 @@ import jakarta.ws.rs.core.Response;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -23,8 +22,8 @@ import java.util.Map;
  */
 public final class ErrorBodies {
     private static final JsonFormat.Printer STATUS_PRINTER = JsonFormat.printer().omittingInsignificantWhitespace();
-    public static final String PROTOBUF = "application/x-protobuf";
-    public static final String JSON = "application/json";
+    public static final String PROTOBUF = OtlpEncoding.PROTOBUF.mediaType();
+    public static final String JSON = OtlpEncoding.JSON.mediaType();
 
     private ErrorBodies() {
     }
@@ -66,7 +65,7 @@ public final class ErrorBodies {
         if (failure.retryable()) {
             response.putHeader("Retry-After", Failure.RETRY_AFTER_SECONDS);
         }
-        boolean protobuf = isProtobuf(requestContentType);
+        boolean protobuf = OtlpEncoding.fromContentType(requestContentType) == OtlpEncoding.PROTOBUF;
         response.putHeader("Content-Type", protobuf ? PROTOBUF : JSON)
                 .end(Buffer.buffer(otlpStatus(protobuf, failure, message)));
     }
@@ -101,14 +100,5 @@ public final class ErrorBodies {
     public static boolean isOtlpPath(String normalizedPath) {
         return normalizedPath.equals("/v1/traces") || normalizedPath.startsWith("/v1/traces/")
                 || normalizedPath.startsWith("/v1/traces;");
-    }
-
-    /** An OTLP/HTTP protobuf body by its Content-Type (parameters ignored); anything else answers in JSON. */
-    public static boolean isProtobuf(String contentType) {
-        if (contentType == null) {
-            return false;
-        }
-        String base = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
-        return base.equals("application/x-protobuf") || base.equals("application/protobuf");
     }
 }

@@ -1,5 +1,6 @@
 package io.tracebridge.ingest;
 
+import io.tracebridge.errors.OtlpEncoding;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;

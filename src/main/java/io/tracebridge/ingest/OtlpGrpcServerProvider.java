@@ -39,7 +39,10 @@ import java.util.Map;
  * (services, interceptors, customizers such as {@link GrpcConnectionAge}, the message size limits,
  * start and graceful stop in Quarkus's gRPC verticle) stays Quarkus's. In dev mode the provider
  * steps aside, because Quarkus's live reload of the separate server needs its own server there
- * (dev mode then logs the notice once). The SPI is marked experimental by Quarkus:
+ * (dev mode then logs the notice once), so this provider's dev-mode methods never run; the SPI
+ * requires them. One difference: with a provider, Quarkus does not apply its Netty keep-alive
+ * settings ({@code quarkus.grpc.server.netty.*}); Tracebridge sets none, and bounds connections
+ * with {@link GrpcConnectionAge} instead. The SPI is marked experimental by Quarkus:
  * {@code PackagedAppIT} and {@code ContainerImageIT} fail on any WARN at start-up, so a Quarkus
  * upgrade that stops using this provider shows at once.
  */

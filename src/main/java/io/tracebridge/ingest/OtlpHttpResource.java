@@ -1,5 +1,6 @@
 package io.tracebridge.ingest;
 
+import io.tracebridge.errors.OtlpEncoding;
 import jakarta.annotation.security.RolesAllowed;
 import io.tracebridge.security.Roles;
 import org.eclipse.microprofile.openapi.annotations.Operation;

@@ -28,7 +28,6 @@ public final class SpanLimiter {
 
     /** The limits; see TracebridgeConfig.Ingest for the defaults and why. */
     public record Limits(int maxNameChars, int maxKeyChars, int maxAttributes, int maxEvents) {
-        public static final Limits DEFAULT = new Limits(1024, 1024, 1024, 1024);
     }
 
     /** The span to store, how many names were cut and how many attributes and events were dropped. */

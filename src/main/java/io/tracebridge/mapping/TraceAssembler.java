@@ -26,24 +26,13 @@ import java.util.TreeMap;
  * stored JSON. Pure logic: no I/O. Spans it cannot accept are counted with a reason.
  */
 public final class TraceAssembler {
-    /** Generous limits for callers that do not configure any. */
-    public static final int DEFAULT_MAX_SPANS = 20_000;
-    public static final int DEFAULT_MAX_ATTRIBUTE_CHARS = 131_072;
-
     private final List<AttributeConvention> conventions;
     private final ResourceTagConvention resourceTags = new ResourceTagConvention();
     private final int maxSpans;
     private final AttributeLimiter attributeLimiter;
     private final SpanLimiter spanLimiter;
 
-    public TraceAssembler() {
-        this(DEFAULT_MAX_SPANS, DEFAULT_MAX_ATTRIBUTE_CHARS);
-    }
-
-    public TraceAssembler(int maxSpans, int maxAttributeChars) {
-        this(maxSpans, maxAttributeChars, SpanLimiter.Limits.DEFAULT);
-    }
-
+    /** The limits come from the configuration ({@code TracebridgeConfig.Ingest}), whose defaults are written once. */
     public TraceAssembler(int maxSpans, int maxAttributeChars, SpanLimiter.Limits spanLimits) {
         this.conventions = Conventions.SPAN_CONVENTIONS;
         this.maxSpans = maxSpans;

@@ -100,7 +100,7 @@ public class PgAssessmentStore implements AssessmentStore {
                                 + "RETURNING overrides")
                         .execute(Tuple.of(traceId, assessmentId)))
                 .chain(rows -> {
-                    String overridden = rows.size() == 0 ? null : rows.iterator().next().getString(0);
+                    String overridden = rows.size() == 0 ? null : rows.iterator().next().getString("overrides");
                     if (overridden == null) {
                         return Uni.createFrom().voidItem();
                     }

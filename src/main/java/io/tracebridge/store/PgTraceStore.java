@@ -133,7 +133,7 @@ public class PgTraceStore implements TraceStore {
 
     /** Spans already stored per trace of the batch (index-only scans of the primary key). */
     private static final String SPAN_COUNTS = """
-            SELECT t.id, (SELECT count(*) FROM spans s WHERE s.trace_id = t.id)
+            SELECT t.id AS trace_id, (SELECT count(*) FROM spans s WHERE s.trace_id = t.id) AS spans
             FROM unnest($1::varchar[]) AS t(id)
             """;
 
@@ -205,7 +205,7 @@ public class PgTraceStore implements TraceStore {
                         .chain(owned -> {
                             java.util.Set<String> own = new java.util.HashSet<>();
                             for (Row r : owned) {
-                                own.add(r.getString(0));
+                                own.add(r.getString("trace_id"));
                             }
                             Map<String, Integer> foreign = new java.util.TreeMap<>();
                             List<TraceDraft> mine = new ArrayList<>(drafts.size());
@@ -239,8 +239,8 @@ public class PgTraceStore implements TraceStore {
                 .chain(counts -> {
                     java.util.Set<String> full = new java.util.HashSet<>();
                     for (Row r : counts) {
-                        if (r.getLong(1) >= maxSpansPerTrace) {
-                            full.add(r.getString(0));
+                        if (r.getLong("spans") >= maxSpansPerTrace) {
+                            full.add(r.getString("trace_id"));
                         }
                     }
                     List<TraceDraft> open = full.isEmpty() ? drafts
@@ -405,7 +405,7 @@ public class PgTraceStore implements TraceStore {
     @Override
     public Uni<Long> experimentOf(String traceId) {
         return pool.preparedQuery("SELECT experiment_id FROM traces WHERE trace_id = $1").execute(Tuple.of(traceId))
-                .map(rows -> rows.iterator().hasNext() ? rows.iterator().next().getLong(0) : null);
+                .map(rows -> rows.iterator().hasNext() ? rows.iterator().next().getLong("experiment_id") : null);
     }
 
     @Override
@@ -453,7 +453,7 @@ public class PgTraceStore implements TraceStore {
                         if (ids.size() == query.pageSize()) {
                             break;
                         }
-                        ids.add(r.getString(0));
+                        ids.add(r.getString("trace_id"));
                         lastKeys = new ArrayList<>(q.sortKeyCount());
                         for (int i = 1; i <= q.sortKeyCount(); i++) {
                             lastKeys.add(r.getValue(i));
@@ -478,7 +478,7 @@ public class PgTraceStore implements TraceStore {
     private static Map<String, Map<String, String>> group(Iterable<Row> rows) {
         Map<String, Map<String, String>> out = new HashMap<>();
         for (Row r : rows) {
-            out.computeIfAbsent(r.getString(0), k -> new LinkedHashMap<>()).put(r.getString(1), r.getString(2));
+            out.computeIfAbsent(r.getString("trace_id"), k -> new LinkedHashMap<>()).put(r.getString("key"), r.getString("value"));
         }
         return out;
     }
@@ -524,7 +524,7 @@ public class PgTraceStore implements TraceStore {
                 .map(rows -> {
                     Map<String, List<String>> out = new LinkedHashMap<>();
                     for (Row r : rows) {
-                        out.computeIfAbsent(r.getString(0), k -> new ArrayList<>()).add(r.getString(1));
+                        out.computeIfAbsent(r.getString("trace_id"), k -> new ArrayList<>()).add(r.getString("content"));
                     }
                     return out;
                 });

@@ -1,9 +1,10 @@
 package io.tracebridge.fuzz;
 
+import io.tracebridge.support.Assemblers;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import org.junit.jupiter.api.Timeout;
 import io.tracebridge.ingest.OtlpDecoder;
-import io.tracebridge.ingest.OtlpEncoding;
+import io.tracebridge.errors.OtlpEncoding;
 import io.tracebridge.ingest.OtlpException;
 import io.tracebridge.mapping.TraceAssembler;
 
@@ -23,7 +24,7 @@ import java.util.zip.GZIPOutputStream;
  */
 class OtlpDecoderFuzzTest {
     private static final OtlpDecoder DECODER = new OtlpDecoder(1 << 20);
-    private static final TraceAssembler ASSEMBLER = new TraceAssembler(500, 10_000);
+    private static final TraceAssembler ASSEMBLER = Assemblers.limited(500, 10_000);
 
     private static final String[] CONTENT_ENCODINGS = {null, "gzip", "deflate", "identity", "br", "gzip, deflate"};
 

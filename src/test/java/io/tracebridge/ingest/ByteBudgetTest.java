@@ -1,5 +1,6 @@
 package io.tracebridge.ingest;
 
+import io.tracebridge.errors.OtlpEncoding;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,6 @@
 package io.tracebridge.mapping;
 
+import io.tracebridge.support.Assemblers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
@@ -33,7 +34,7 @@ class TraceAssemblerTest {
         ExportTraceServiceRequest req = request(List.of(kv("service.name", "from-resource"),
                 kv("telemetry.sdk.name", "opentelemetry"), kv("mlflow.internal", "x")), child, root);
 
-        TraceAssembler.Result result = new TraceAssembler().assemble(req);
+        TraceAssembler.Result result = Assemblers.generous().assemble(req);
 
         assertThat(result.drafts()).hasSize(1);
         TraceDraft d = result.drafts().get(0);
@@ -56,14 +57,14 @@ class TraceAssemblerTest {
         Span a = span("00000000000000b2", "00000000000000b1", "a", kv("langfuse.session.id", "lf"));
         Span b = span("00000000000000b3", "00000000000000b1", "b", kv("session.id", "otel"));
         Span c = span("00000000000000b4", "00000000000000b1", "c", kv("mlflow.trace.session", "mlflow"));
-        TraceDraft d = new TraceAssembler().assemble(request(List.of(), a, b, c)).drafts().get(0);
+        TraceDraft d = Assemblers.generous().assemble(request(List.of(), a, b, c)).drafts().get(0);
         assertThat(d.value(TraceDraft.Field.SESSION)).isEqualTo("mlflow");
         assertThat(d.rank(TraceDraft.Field.SESSION)).isEqualTo(Rank.OTHER_SPAN);
         assertThat(d.state()).isEqualTo(TraceState.IN_PROGRESS);
         assertThat(d.tags()).doesNotContainKey("mlflow.traceName");
 
         Span root = span("00000000000000b1", null, "span-name", kv("mlflow.traceTag.mlflow.traceName", "\"explicit\""));
-        TraceDraft r = new TraceAssembler().assemble(request(List.of(), root)).drafts().get(0);
+        TraceDraft r = Assemblers.generous().assemble(request(List.of(), root)).drafts().get(0);
         assertThat(r.tags().get("mlflow.traceName").value()).isEqualTo("explicit");
     }
 
@@ -71,7 +72,7 @@ class TraceAssemblerTest {
     void previewsAreTruncatedTo1000Characters() {
         String big = "x".repeat(1500);
         Span root = span("00000000000000c1", null, "root", kv("mlflow.spanInputs", big));
-        TraceDraft d = new TraceAssembler().assemble(request(List.of(), root)).drafts().get(0);
+        TraceDraft d = Assemblers.generous().assemble(request(List.of(), root)).drafts().get(0);
         assertThat(d.value(TraceDraft.Field.REQUEST_PREVIEW)).hasSize(1000).endsWith("...");
     }
 
@@ -82,7 +83,7 @@ class TraceAssemblerTest {
         Span llm = span("00000000000000d2", "00000000000000d1", "llm", kv("gen_ai.operation.name", "chat"));
         Span typed = span("00000000000000d3", "00000000000000d1", "t", kv("mlflow.spanType", "\"RETRIEVER\""),
                 kv("gen_ai.operation.name", "chat"));
-        TraceDraft d = new TraceAssembler().assemble(request(List.of(), root, llm, typed)).drafts().get(0);
+        TraceDraft d = Assemblers.generous().assemble(request(List.of(), root, llm, typed)).drafts().get(0);
         assertThat(d.state()).isEqualTo(TraceState.ERROR);
         assertThat(d.spans()).extracting(SpanRecord::spanType).containsExactly("UNKNOWN", "CHAT_MODEL", "RETRIEVER");
         assertThat(d.spans()).extracting(SpanRecord::status).containsExactly("ERROR", "UNSET", "UNSET");
@@ -94,7 +95,7 @@ class TraceAssemblerTest {
     @Test
     void overlongIdentifiersAreIgnored() {
         Span root = span("00000000000000e1", null, "root", kv("session.id", "s".repeat(300)));
-        TraceDraft d = new TraceAssembler().assemble(request(List.of(), root)).drafts().get(0);
+        TraceDraft d = Assemblers.generous().assemble(request(List.of(), root)).drafts().get(0);
         assertThat(d.value(TraceDraft.Field.SESSION)).isNull();
     }
 
@@ -108,7 +109,7 @@ class TraceAssemblerTest {
         Span root = span("00000000000000f1", null, "a\u0000b\udc00c",
                 kv("mlflow.traceTag.t\ud800", "v\ud83d\ude00"), kv("mlflow.traceMetadata.m", "end\ud83d"),
                 kv("ok", "\ud83d\ude00"));
-        TraceAssembler.Result result = new TraceAssembler().assemble(request(List.of(kv("service.name", "s\u0000")), root));
+        TraceAssembler.Result result = Assemblers.generous().assemble(request(List.of(kv("service.name", "s\u0000")), root));
         assertThat(result.replacedTexts()).isEqualTo(4);
         TraceDraft d = result.drafts().get(0);
         SpanRecord r = d.spans().iterator().next();
@@ -127,7 +128,7 @@ class TraceAssemblerTest {
         }
 
         Span badId = Span.newBuilder().setTraceId(ByteString.fromHex(TRACE)).setName("x\u0000").build();
-        assertThat(new TraceAssembler().assemble(request(List.of(kv("service.name", "s\u0000")), badId))
+        assertThat(Assemblers.generous().assemble(request(List.of(kv("service.name", "s\u0000")), badId))
                 .replacedTexts()).isZero();
     }
 
@@ -147,13 +148,13 @@ class TraceAssemblerTest {
             spans[t] = span("00000000000000a1", null, "root").toBuilder()
                     .setTraceId(ByteString.fromHex(String.format("%032x", t + 1))).build();
         }
-        TraceAssembler.Result result = new TraceAssembler(20_000, 10_000).assemble(request(resource, spans));
+        TraceAssembler.Result result = Assemblers.limited(20_000, 10_000).assemble(request(resource, spans));
         assertThat(result.spanCount()).isEqualTo(2_000);
         long tags = result.drafts().stream().mapToLong(d -> d.tags().keySet().stream().filter(k -> k.startsWith("attr.")).count()).sum();
         assertThat(tags).isEqualTo(ResourceTagConvention.MAX_TAGS_PER_REQUEST);
         assertThat(result.droppedResourceTags()).isEqualTo(2_000 * 2_000 - ResourceTagConvention.MAX_TAGS_PER_REQUEST);
         // A normal request is untouched.
-        TraceAssembler.Result small = new TraceAssembler().assemble(request(List.of(kv("service.name", "app")), span("00000000000000a1", null, "r")));
+        TraceAssembler.Result small = Assemblers.generous().assemble(request(List.of(kv("service.name", "app")), span("00000000000000a1", null, "r")));
         assertThat(small.droppedResourceTags()).isZero();
         assertThat(small.drafts().get(0).tags()).containsKey("service.name");
     }

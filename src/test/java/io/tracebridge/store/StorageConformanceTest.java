@@ -54,7 +54,7 @@ class StorageConformanceTest {
     @Inject
     AnalyticsStore analytics;
 
-    private final TraceAssembler assembler = new TraceAssembler();
+    private final TraceAssembler assembler = io.tracebridge.support.Assemblers.generous();
 
     @Test
     void theFixtureQueriesFindTheirTraces() throws IOException {

@@ -1,8 +1,8 @@
-package io.tracebridge.ingest;
+package io.tracebridge.errors;
 
 import java.util.Locale;
 
-/** The two OTLP/HTTP body encodings. */
+/** The two OTLP/HTTP body encodings: of a request, and so of its answer, an error's {@code google.rpc.Status} included. */
 public enum OtlpEncoding {
     PROTOBUF("application/x-protobuf"),
     JSON("application/json");
