@@ -35,7 +35,7 @@ class ArchitectureTest {
             Map.entry("store", Set.of("model", "mapping", "search", "analytics", "ops")),
             Map.entry("security", Set.of("model", "errors", "ops", "store")),
             Map.entry("feedback", Set.of("model", "ops", "store")),
-            Map.entry("traces", Set.of("model", "security", "store")),
+            Map.entry("traces", Set.of("model", "ops", "security", "store")),
             Map.entry("ingest", Set.of("model", "errors", "mapping", "ops", "security", "store")),
             Map.entry("api", Set.of("model", "errors", "mapping", "search", "ops", "security", "store",
                     "analytics", "feedback", "traces")));

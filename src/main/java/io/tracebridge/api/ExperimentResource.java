@@ -90,6 +90,7 @@ public class ExperimentResource {
             throw MlflowException.invalid("Experiment tag '" + key + "' exceeds the maximum length (key "
                     + MAX_TAG_KEY_LENGTH + ", value " + MAX_TAG_VALUE_LENGTH + ")");
         }
+        io.tracebridge.traces.Retention.requireValidTag(key, value);
     }
 
     // ---- Lifecycle: MLflow's DeleteExperiment, RestoreExperiment, UpdateExperiment,

@@ -21,6 +21,20 @@ public interface TracebridgeConfig {
 
     Search search();
 
+    Retention retention();
+
+    /** Trace retention (docs/retention.md). */
+    interface Retention {
+        /**
+         * How long traces are kept, by request time, where an experiment does not say otherwise:
+         * an ISO-8601 duration ({@code P30D}, {@code PT12H}) or {@code forever}.
+         */
+        String traces();
+
+        /** How often the expiry runs (on one replica at a time). */
+        java.time.Duration interval();
+    }
+
     interface Search {
         /**
          * How long one search or analytics statement may take, waiting for a connection included;

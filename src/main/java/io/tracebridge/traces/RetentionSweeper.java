@@ -1,0 +1,117 @@
+package io.tracebridge.traces;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.tracebridge.ops.RetentionMetrics;
+import io.tracebridge.ops.TracebridgeConfig;
+import io.tracebridge.store.RetentionStore;
+import io.vertx.mutiny.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Deletes traces older than their experiment's retention ({@link Retention}), every
+ * {@code TRACEBRIDGE_RETENTION_INTERVAL}, on whichever replica gets the expiry lock first (the
+ * others skip that run). Each experiment's expired traces go oldest first, in batches of
+ * {@value #BATCH} traces per transaction, so that no transaction grows with the backlog and
+ * ingest keeps its locks short. One log line per run.
+ */
+@ApplicationScoped
+public class RetentionSweeper {
+    private static final Logger LOG = Logger.getLogger(RetentionSweeper.class);
+    static final int BATCH = 2000;
+
+    /** What one run did; {@code ran} is false when another replica held the lock. */
+    public record Run(boolean ran, int experimentsWithRetention, long tracesDeleted, long millis) {
+    }
+
+    private final RetentionStore store;
+    private final RetentionMetrics metrics;
+    private final Vertx vertx;
+    private final Clock clock;
+    private final Duration interval;
+    private final Optional<Duration> byDefault;
+    private long timerId = -1;
+
+    public RetentionSweeper(RetentionStore store, RetentionMetrics metrics, TracebridgeConfig config, Vertx vertx,
+                            Clock clock) {
+        this.store = store;
+        this.metrics = metrics;
+        this.vertx = vertx;
+        this.clock = clock;
+        this.interval = config.retention().interval();
+        try {
+            this.byDefault = Retention.parse(config.retention().traces());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("TRACEBRIDGE_TRACE_RETENTION: " + e.getMessage(), e);
+        }
+    }
+
+    void start(@Observes StartupEvent event) {
+        timerId = vertx.setPeriodic(interval.toMillis(), id -> runNow());
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (timerId >= 0) {
+            vertx.cancelTimer(timerId);
+        }
+    }
+
+    /** One run; a failure (database down) is logged and the next tick tries again. */
+    void runNow() {
+        sweep().subscribe().with(run -> { }, failure -> { });
+    }
+
+    /** One run at the clock's time, logged and counted. */
+    public Uni<Run> sweep() {
+        long started = clock.millis();
+        return store.exclusively(() -> store.experimentTags(Retention.TAG).chain(tags -> expire(tags, started)))
+                .map(done -> {
+                    long took = clock.millis() - started;
+                    if (done.isEmpty()) {
+                        metrics.skipped();
+                        LOG.info("Retention: skipped, another replica is expiring traces");
+                        return new Run(false, 0, 0, took);
+                    }
+                    Run run = new Run(true, done.get()[0].intValue(), done.get()[1], took);
+                    metrics.done(run.tracesDeleted(), Duration.ofMillis(took), clock.millis());
+                    LOG.infof("Retention: deleted %d traces of %d experiments with a retention in %d ms",
+                            run.tracesDeleted(), run.experimentsWithRetention(), took);
+                    return run;
+                })
+                .onFailure().invoke(t -> {
+                    metrics.failed();
+                    LOG.warnf("Retention: run failed, retried in %s: %s", interval, t.toString());
+                });
+    }
+
+    /** Expires each experiment's traces in turn: {experiments with a retention, traces deleted}. */
+    private Uni<Long[]> expire(Map<Long, String> tags, long nowMs) {
+        long[] totals = new long[2];
+        return Multi.createFrom().iterable(tags.entrySet())
+                .onItem().transformToUniAndConcatenate(e -> {
+                    Optional<Duration> retention = Retention.of(e.getValue(), byDefault);
+                    if (retention.isEmpty()) {
+                        return Uni.createFrom().item(0L);
+                    }
+                    totals[0]++;
+                    return expireAll(e.getKey(), nowMs - retention.get().toMillis());
+                })
+                .collect().in(() -> totals, (t, n) -> t[1] += n)
+                .map(t -> new Long[] {t[0], t[1]});
+    }
+
+    private Uni<Long> expireAll(long experimentId, long cutoffMs) {
+        return store.expire(experimentId, cutoffMs, BATCH)
+                .chain(n -> n < BATCH ? Uni.createFrom().item((long) n)
+                        : expireAll(experimentId, cutoffMs).map(more -> more + n));
+    }
+}
