@@ -79,6 +79,9 @@ public interface TracebridgeConfig {
          * they retry on rather than a timeout of their own.
          */
         java.time.Duration writeTimeout();
+
+        /** A read replica as {@code postgresql://host:port/database}; absent: everything on the primary. */
+        java.util.Optional<String> readUrl();
     }
 
     interface Ingest {

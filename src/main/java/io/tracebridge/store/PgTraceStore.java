@@ -176,13 +176,15 @@ public class PgTraceStore implements TraceStore {
             """;
 
     private final Pool pool;
+    private final ReadPool reads;
     private final SearchStatements searches;
     private final java.time.Duration writeTimeout;
     private final java.time.Clock clock;
 
-    public PgTraceStore(Pool pool, SearchStatements searches, io.tracebridge.ops.TracebridgeConfig config,
+    public PgTraceStore(Pool pool, ReadPool reads, SearchStatements searches, io.tracebridge.ops.TracebridgeConfig config,
                         java.time.Clock clock) {
         this.pool = pool;
+        this.reads = reads;
         this.clock = clock;
         this.searches = searches;
         this.writeTimeout = config.db().writeTimeout();
@@ -408,13 +410,30 @@ public class PgTraceStore implements TraceStore {
                 .map(rows -> rows.iterator().hasNext() ? rows.iterator().next().getLong("experiment_id") : null);
     }
 
+    /** From the read pool; traces a replica does not have yet are read from the primary. */
     @Override
     public Uni<List<StoredTrace>> getTraces(List<String> traceIds) {
+        return getTraces(reads.pool(), traceIds).chain(found -> {
+            if (!reads.separate() || found.size() == traceIds.size()) {
+                return Uni.createFrom().item(found);
+            }
+            java.util.Set<String> have = new java.util.HashSet<>();
+            found.forEach(t -> have.add(t.info().traceId()));
+            List<String> missing = traceIds.stream().filter(id -> !have.contains(id)).distinct().toList();
+            return getTraces(reads.primary(), missing).map(more -> {
+                List<StoredTrace> all = new ArrayList<>(found);
+                all.addAll(more);
+                return all;
+            });
+        });
+    }
+
+    private Uni<List<StoredTrace>> getTraces(Pool from, List<String> traceIds) {
         if (traceIds.isEmpty()) {
             return Uni.createFrom().item(List.of());
         }
         Tuple ids = Tuple.of(traceIds.toArray(String[]::new));
-        return pool.withConnection(conn -> conn.preparedQuery(SELECT_TRACES).execute(ids)
+        return from.withConnection(conn -> conn.preparedQuery(SELECT_TRACES).execute(ids)
                 .chain(traceRows -> conn.preparedQuery(
                                 "SELECT trace_id, key, value FROM trace_metadata WHERE trace_id = ANY($1) ORDER BY trace_id, key")
                         .execute(ids)
@@ -511,12 +530,27 @@ public class PgTraceStore implements TraceStore {
         return new StoredTrace(info, r.getBoolean("has_root"));
     }
 
+    /** From the read pool; traces without spans there are read from the primary. */
     @Override
     public Uni<Map<String, List<String>>> getSpans(List<String> traceIds) {
+        return getSpans(reads.pool(), traceIds).chain(found -> {
+            List<String> missing = traceIds.stream().filter(id -> !found.containsKey(id)).distinct().toList();
+            if (!reads.separate() || missing.isEmpty()) {
+                return Uni.createFrom().item(found);
+            }
+            return getSpans(reads.primary(), missing).map(more -> {
+                Map<String, List<String>> all = new LinkedHashMap<>(found);
+                all.putAll(more);
+                return all;
+            });
+        });
+    }
+
+    private Uni<Map<String, List<String>>> getSpans(Pool from, List<String> traceIds) {
         if (traceIds.isEmpty()) {
             return Uni.createFrom().item(Map.of());
         }
-        return pool.preparedQuery("""
+        return from.preparedQuery("""
                         SELECT trace_id, content FROM spans WHERE trace_id = ANY($1)
                         ORDER BY trace_id, start_time_ns, span_id
                         """)

@@ -56,6 +56,30 @@ public final class ThrowawayPostgres implements AutoCloseable {
         return pg;
     }
 
+    /**
+     * A streaming replica of this cluster on a port of its own: {@code pg_basebackup -R} (which
+     * writes {@code standby.signal} and {@code primary_conninfo}), started as a hot standby.
+     */
+    public ThrowawayPostgres standby() throws Exception {
+        Path standbyDir = Files.createTempDirectory("tracebridge-pg-standby-");
+        ThrowawayPostgres standby = new ThrowawayPostgres(standbyDir, bin, PackagedApp.freePort());
+        if (root) {
+            exec(List.of("chown", "postgres:postgres", standbyDir.toString()), false);
+        }
+        exec(List.of(bin + "/pg_basebackup", "-h", "127.0.0.1", "-p", String.valueOf(port), "-U", "postgres",
+                "-D", standbyDir.resolve("data").toString(), "-R", "-X", "stream", "--no-sync"), true);
+        standby.startServer();
+        return standby;
+    }
+
+    /** Runs one statement as the superuser (e.g. {@code SELECT pg_wal_replay_pause()} on a standby). */
+    public void superuser(String sql) throws SQLException {
+        try (Connection c = DriverManager.getConnection(jdbcUrl("postgres"), "postgres", "");
+             Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
     public String jdbcUrl(String database) {
         return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
     }
