@@ -67,7 +67,7 @@ public final class ThrowawayPostgres implements AutoCloseable {
             exec(List.of("chown", "postgres:postgres", standbyDir.toString()), false);
         }
         exec(List.of(bin + "/pg_basebackup", "-h", "127.0.0.1", "-p", String.valueOf(port), "-U", "postgres",
-                "-D", standbyDir.resolve("data").toString(), "-R", "-X", "stream", "--no-sync"), true);
+                "-D", standbyDir.resolve("data").toString(), "-R", "-X", "stream", "-c", "fast", "--no-sync"), true);
         standby.startServer();
         return standby;
     }
