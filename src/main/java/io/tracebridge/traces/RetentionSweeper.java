@@ -40,6 +40,7 @@ public class RetentionSweeper {
     private final Duration interval;
     private final Optional<Duration> byDefault;
     private long timerId = -1;
+    private final java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean();
 
     public RetentionSweeper(RetentionStore store, RetentionMetrics metrics, TracebridgeConfig config, Vertx vertx,
                             Clock clock) {
@@ -65,9 +66,18 @@ public class RetentionSweeper {
         }
     }
 
-    /** One run; a failure (database down) is logged and the next tick tries again. */
+    /**
+     * One run; a failure (database down) is logged and the next tick tries again. A tick that
+     * comes while this replica's previous run still goes (a large backlog) is skipped here, before
+     * it asks the database for the lock.
+     */
     void runNow() {
-        sweep().subscribe().with(run -> { }, failure -> { });
+        if (!running.compareAndSet(false, true)) {
+            metrics.skipped();
+            LOG.info("Retention: skipped, the previous run on this replica is still going");
+            return;
+        }
+        sweep().onTermination().invoke(() -> running.set(false)).subscribe().with(run -> { }, failure -> { });
     }
 
     /** One run at the clock's time, logged and counted. */
