@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.RawValue;
 import io.smallrye.mutiny.Uni;
+import io.tracebridge.analytics.ExperimentActivity;
 import io.tracebridge.analytics.FeedbackSummary;
 import io.tracebridge.analytics.GroupCursor;
 import io.tracebridge.analytics.GroupKey;
@@ -50,6 +51,38 @@ public class AnalyticsResource {
     public AnalyticsResource(AnalyticsStore store, Access access) {
         this.store = store;
         this.access = access;
+    }
+
+    /** Traces counted per experiment at most; beyond, the picker says "100,000+". */
+    static final int TRACE_COUNT_CAP = 100_000;
+    private static final int MAX_EXPERIMENTS = 1000;
+
+    @Operation(summary = "Active experiments, most recently active first, with their trace count (exact up to 100,000) "
+            + "and the request time of their newest trace: the explorer's experiment picker")
+    @RolesAllowed(Roles.READ)
+    @GET
+    @Path("/experiments")
+    public Uni<ObjectNode> experiments(@QueryParam("max_results") String maxResults) {
+        int limit = PageSize.of(Requests.integer(maxResults, "max_results"), MAX_EXPERIMENTS, MAX_EXPERIMENTS);
+        var caller = access.caller();
+        return store.experimentActivity(caller.restricted() ? caller.experiments() : null, limit, TRACE_COUNT_CAP)
+                .map(list -> {
+                    ObjectNode n = Json.object();
+                    ArrayNode arr = n.putArray("experiments");
+                    for (ExperimentActivity a : list) {
+                        ObjectNode o = arr.addObject();
+                        o.put("experiment_id", String.valueOf(a.experimentId()));
+                        o.put("name", a.name());
+                        o.put("trace_count", a.traceCount());
+                        o.put("trace_count_capped", a.countCapped());
+                        if (a.lastTraceTimeMs() == null) {
+                            o.putNull("last_trace_time_ms");
+                        } else {
+                            o.put("last_trace_time_ms", a.lastTraceTimeMs());
+                        }
+                    }
+                    return n;
+                });
     }
 
     @Operation(summary = "Sessions of an experiment in a time range, most recently active first: turns, users, errors, feedback summary")

@@ -1,6 +1,7 @@
 package io.tracebridge.store;
 
 import io.smallrye.mutiny.Uni;
+import io.tracebridge.analytics.ExperimentActivity;
 import io.tracebridge.analytics.FeedbackSummary;
 import io.tracebridge.analytics.GroupCursor;
 import io.tracebridge.analytics.GroupKey;
@@ -40,6 +41,14 @@ public interface AnalyticsStore {
 
     /** Feedback summaries per name (only {@code name} when given) and, with a key, per value of that key. */
     Uni<List<FeedbackSummary>> feedback(TimeRange range, GroupKey groupBy, String name);
+
+    /**
+     * Active experiments, the most recently active first (experiments without traces last, by
+     * ID), at most {@code limit}; only those in {@code only} when it is not null. Trace counts
+     * stop at {@code countCap}, so that the answer costs at most that many index entries per
+     * experiment.
+     */
+    Uni<List<ExperimentActivity>> experimentActivity(java.util.Set<Long> only, int limit, int countCap);
 
     /** Feedback per name and bucket of {@code intervalMs} (a whole number of hours). */
     Uni<List<TimelinePoint>> timeline(TimeRange range, String name, long intervalMs);

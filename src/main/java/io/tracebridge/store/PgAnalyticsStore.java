@@ -1,6 +1,7 @@
 package io.tracebridge.store;
 
 import io.smallrye.mutiny.Uni;
+import io.tracebridge.analytics.ExperimentActivity;
 import io.tracebridge.analytics.FeedbackSummary;
 import io.tracebridge.analytics.GroupCursor;
 import io.tracebridge.analytics.GroupKey;
@@ -82,6 +83,29 @@ public class PgAnalyticsStore implements AnalyticsStore {
                 throw MlflowException.notFound("No Experiment with id=" + experimentId + " exists");
             }
             return Experiment.ACTIVE.equals(rs.iterator().next().getString("lifecycle_stage"));
+        });
+    }
+
+    @Override
+    public Uni<List<ExperimentActivity>> experimentActivity(Set<Long> only, int limit, int countCap) {
+        SqlParams p = new SqlParams();
+        // Newest trace: one probe of traces_experiment_time_idx; count: at most countCap index entries.
+        String sql = "SELECT e.experiment_id, e.name, l.request_time AS last_time, c.n AS traces FROM experiments e "
+                + "LEFT JOIN LATERAL (SELECT t.request_time FROM traces t WHERE t.experiment_id = e.experiment_id "
+                + "ORDER BY t.request_time DESC LIMIT 1) l ON true "
+                + "CROSS JOIN LATERAL (SELECT count(*) AS n FROM (SELECT 1 FROM traces t WHERE t.experiment_id = e.experiment_id "
+                + "LIMIT " + p.add(countCap, "int") + ") x) c "
+                + "WHERE e.lifecycle_stage = " + p.add(Experiment.ACTIVE, "varchar")
+                + (only == null ? "" : " AND e.experiment_id = ANY(" + p.add(only.toArray(Long[]::new), "bigint[]") + ")")
+                + " ORDER BY l.request_time DESC NULLS LAST, e.experiment_id LIMIT " + p.add(limit, "int");
+        return db.execute(sql, p).map(rows -> {
+            List<ExperimentActivity> out = new ArrayList<>();
+            for (Row r : rows) {
+                long n = r.getLong("traces");
+                out.add(new ExperimentActivity(r.getLong("experiment_id"), r.getString("name"), n, n >= countCap,
+                        r.getLong("last_time")));
+            }
+            return out;
         });
     }
 

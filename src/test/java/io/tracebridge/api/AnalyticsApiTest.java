@@ -403,4 +403,37 @@ class AnalyticsApiTest {
         q().queryParam("interval", "hour").queryParam("start_time_ms", 0).queryParam("end_time_ms", T0)
                 .get(BASE + "/feedback/timeline").then().statusCode(400).body("message", containsString("buckets"));
     }
+
+    /** The picker's list: most recently active first, with exact trace counts and the newest trace's time. */
+    @Test
+    void experimentsByActivity() {
+        String quiet = Experiments.create("activity-none");
+        String older = Experiments.create("activity-older");
+        String newer = Experiments.create("activity-newer");
+        Traces.send(older, "a", null);
+        Traces.send(older, "b", null);
+        String last = Traces.send(newer, "c", null);
+        JsonPath r = given().get("/api/tracebridge/v1/analytics/experiments").then().statusCode(200).extract().jsonPath();
+        List<String> ids = r.getList("experiments.experiment_id");
+        assertThat(ids.get(0)).isEqualTo(newer);
+        assertThat(ids).containsSubsequence(newer, older, quiet);
+        Map<String, Object> n = r.getMap("experiments.find { it.experiment_id == '" + newer + "' }");
+        Map<String, Object> o = r.getMap("experiments.find { it.experiment_id == '" + older + "' }");
+        Map<String, Object> q = r.getMap("experiments.find { it.experiment_id == '" + quiet + "' }");
+        assertThat(n.get("trace_count")).isEqualTo(1);
+        assertThat(o.get("trace_count")).isEqualTo(2);
+        assertThat(q.get("trace_count")).isEqualTo(0);
+        assertThat(q.get("last_trace_time_ms")).isNull();
+        assertThat(n.get("trace_count_capped")).isEqualTo(false);
+        long lastTime = io.tracebridge.support.Db.rows(pool, "SELECT request_time FROM traces WHERE trace_id = $1", last)
+                .get(0).getLong("request_time");
+        assertThat(((Number) n.get("last_trace_time_ms")).longValue()).isEqualTo(lastTime);
+        // Deleted experiments are not offered.
+        given().contentType("application/json").body("{\"experiment_id\": \"" + quiet + "\"}")
+                .post("/api/2.0/mlflow/experiments/delete").then().statusCode(200);
+        assertThat(given().get("/api/tracebridge/v1/analytics/experiments").then().statusCode(200).extract().jsonPath()
+                .getList("experiments.experiment_id")).doesNotContain(quiet);
+        given().queryParam("max_results", "x").get("/api/tracebridge/v1/analytics/experiments").then().statusCode(400)
+                .body("error_code", equalTo("INVALID_PARAMETER_VALUE"));
+    }
 }
