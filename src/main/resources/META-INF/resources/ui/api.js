@@ -76,17 +76,13 @@ export async function call(path, { method = 'GET', query, body, signal } = {}) {
 // ---- MLflow ----------------------------------------------------------------------------------
 
 /** All active experiments (follows next_page_token, at most a few pages); deleted ones are not offered. */
-export async function searchExperiments({ signal } = {}) {
-  const all = [];
-  let pageToken;
-  for (let i = 0; i < 10; i++) {
-    const r = await call('/api/2.0/mlflow/experiments/search', { method: 'POST', signal,
-      body: { max_results: 1000, view_type: 'ACTIVE_ONLY', ...(pageToken ? { page_token: pageToken } : {}) } });
-    all.push(...(r.experiments || []));
-    pageToken = r.next_page_token;
-    if (!pageToken) break;
-  }
-  return all;
+/**
+ * Active experiments for the picker, most recently active first: {experiment_id, name,
+ * trace_count, trace_count_capped, last_trace_time_ms}. Deleted experiments are not listed.
+ */
+export async function experimentActivity({ signal } = {}) {
+  const r = await call('/api/tracebridge/v1/analytics/experiments', { signal });
+  return r.experiments || [];
 }
 
 export const TRACE_PAGE_SIZE = 50;

@@ -3,7 +3,8 @@
 //   #/traces?exp=1&filter=…        trace list            #/trace/<trace id>?exp=1&span=…  trace detail
 //   #/sessions?exp=1&range=7d      sessions list         #/session/<session id>?exp=1     conversation
 //   #/users?exp=1&range=7d         users                 #/dashboard?exp=1&group=…        feedback
-import { ApiError, clearToken, getToken, onAuthRequired, searchExperiments, setToken } from './api.js';
+import { ApiError, clearToken, experimentActivity, getToken, onAuthRequired, setToken } from './api.js';
+import { experimentLabel } from './format.js';
 import { empty, errorBox, h, loading, replace } from './dom.js';
 import { renderTraces } from './views/traces.js';
 import { renderTrace } from './views/trace.js';
@@ -95,7 +96,7 @@ function updateNav() {
 function fillExperimentSelect(exp) {
   const options = [h('option', { value: '', disabled: true, selected: !exp }, experiments ? 'Choose an experiment…' : 'Loading…')];
   for (const e of experiments || []) {
-    options.push(h('option', { value: e.experiment_id, selected: e.experiment_id === exp }, `${e.name} (${e.experiment_id})`));
+    options.push(h('option', { value: e.experiment_id, selected: e.experiment_id === exp }, experimentLabel(e)));
   }
   if (exp && experiments && !experiments.some((e) => e.experiment_id === exp)) {
     options.push(h('option', { value: exp, selected: true }, `Experiment ${exp}`));
@@ -106,7 +107,7 @@ function fillExperimentSelect(exp) {
 async function loadExperiments() {
   experimentsError = null;
   try {
-    experiments = await searchExperiments();
+    experiments = await experimentActivity();
   } catch (e) {
     experiments = null;
     experimentsError = e;
@@ -122,10 +123,17 @@ async function render() {
   const { path, params } = parseHash();
   let exp = params.get('exp');
   if (!exp) {
+    // No choice in the URL: the last one made in this browser, else the traffic (the experiment
+    // whose newest trace is the most recent; the list comes in that order), else Default.
     const remembered = localStorage.getItem(EXP_KEY);
-    if (remembered && experiments && experiments.some((e) => e.experiment_id === remembered)) {
-      setParams({ exp: remembered });
-      exp = remembered;
+    const known = (id) => id && experiments && experiments.some((e) => e.experiment_id === id);
+    const busiest = experiments && experiments.find((e) => e.last_trace_time_ms != null);
+    const chosen = known(remembered) ? remembered
+      : busiest ? busiest.experiment_id
+      : known('0') ? '0' : null;
+    if (chosen) {
+      setParams({ exp: chosen }); // not remembered: only a choice made is
+      exp = chosen;
     }
   } else {
     localStorage.setItem(EXP_KEY, exp);

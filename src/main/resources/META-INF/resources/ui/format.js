@@ -203,3 +203,20 @@ function textOf(v, depth) {
   }
   return null;
 }
+
+/** "5 min ago", "3 h ago", "2 d ago" for an epoch-ms time before `nowMs`; "just now" under a minute. */
+export function ago(ms, nowMs = Date.now()) {
+  const s = Math.max(0, Math.round((nowMs - ms) / 1000));
+  if (s < 60) return 'just now';
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86400)} d ago`;
+}
+
+/** The picker's label of an experiment: name, ID, trace count and last activity. */
+export function experimentLabel(e, nowMs = Date.now()) {
+  const n = e.trace_count ?? 0;
+  const count = `${n.toLocaleString('en-US')}${e.trace_count_capped ? '+' : ''} trace${n === 1 && !e.trace_count_capped ? '' : 's'}`;
+  const last = e.last_trace_time_ms == null ? 'no traces yet' : `last ${ago(e.last_trace_time_ms, nowMs)}`;
+  return n === 0 ? `${e.name} (${e.experiment_id}) · ${last}` : `${e.name} (${e.experiment_id}) · ${count} · ${last}`;
+}

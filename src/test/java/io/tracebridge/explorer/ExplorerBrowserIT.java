@@ -111,6 +111,8 @@ class ExplorerBrowserIT {
         if (!devService.isEmpty()) {
             seeder.background(seed, now);
         }
+        // The newest trace goes to Default: a first visit with no choice made opens there.
+        seeder.defaultTraffic(System.currentTimeMillis());
         userFilter = "metadata.`mlflow.trace.user` = '" + seed.userId() + "'";
         // Deleted in the database: the explorer's token is a write token, and deleting needs admin.
         deletedExperiment = seeder.experiment("ui-deleted-" + System.nanoTime());
@@ -298,32 +300,40 @@ class ExplorerBrowserIT {
 
     @Test
     @Order(7)
-    @DisplayName("the experiment list asks for active experiments only (view_type ACTIVE_ONLY)")
+    @DisplayName("the experiment picker's list: active experiments with trace counts, most recently active first")
     void experimentListIsActiveOnly() throws Exception {
         JsonNode r = modules("""
                 const api = await import('/ui/api.js');
-                const realFetch = window.fetch;
-                const sent = [];
-                window.fetch = (url, init) => { sent.push({ url: String(url), body: init && init.body }); return realFetch(url, init); };
+                const format = await import('/ui/format.js');
                 const hadToken = api.getToken();
                 if (!hadToken && %s) api.setToken(%s);
                 try {
-                  const ids = (await api.searchExperiments()).map((e) => e.experiment_id);
-                  const mine = sent.find((s) => new URL(s.url).pathname.endsWith('/experiments/search'));
-                  return { path: new URL(mine.url).pathname, body: JSON.parse(mine.body), ids };
+                  const list = await api.experimentActivity();
+                  const mine = list.find((e) => e.experiment_id === %s);
+                  return { ids: list.map((e) => e.experiment_id), first: list[0].experiment_id, count: mine.trace_count,
+                    label: format.experimentLabel(mine), empty: format.experimentLabel(
+                      { experiment_id: '7', name: 'E', trace_count: 0, last_trace_time_ms: null }),
+                    capped: format.experimentLabel({ experiment_id: '8', name: 'F', trace_count: 100000,
+                      trace_count_capped: true, last_trace_time_ms: Date.now() - 7200000 }) };
                 } finally {
-                  window.fetch = realFetch;
                   if (!hadToken) api.clearToken();
-                }""".formatted(JSON.writeValueAsString(!token.isEmpty()), JSON.writeValueAsString(token)));
-        assertJson(r, "path", "\"/api/2.0/mlflow/experiments/search\"");
-        assertThat(r.path("body").path("view_type").asText()).isEqualTo("ACTIVE_ONLY");
-        assertThat(strings(r.path("ids"))).contains(seed.experimentId()).doesNotContain(deletedExperiment);
+                }""".formatted(JSON.writeValueAsString(!token.isEmpty()), JSON.writeValueAsString(token),
+                JSON.writeValueAsString(seed.experimentId())));
+        assertThat(strings(r.path("ids"))).contains(seed.experimentId(), "0").doesNotContain(deletedExperiment);
+        assertThat(r.path("count").asInt()).isGreaterThan(seed.turns());
+        assertThat(r.path("label").asText()).startsWith(seed.experimentName() + " (" + seed.experimentId() + ") · ")
+                .contains(" traces · last ");
+        assertThat(r.path("empty").asText()).isEqualTo("E (7) · no traces yet");
+        assertThat(r.path("capped").asText()).isEqualTo("F (8) · 100,000+ traces · last 2 h ago");
+        if (devService.isEmpty()) {
+            assertThat(r.path("first").asText()).as("the most recently active experiment comes first").isEqualTo("0");
+        }
     }
 
     // ==== The explorer as a user goes through it, in order in one tab ===========================
 
     @Test
-    @Order(11)
+    @Order(10)
     @DisplayName("signs in with a token kept in session storage, after refusing a wrong one")
     void signIn() throws Exception {
         step(() -> {
@@ -340,6 +350,24 @@ class ExplorerBrowserIT {
             browser.hidden(test("token-dialog"));
             assertThat(browser.js("return sessionStorage.getItem('tracebridge.token')")).isEqualTo(token);
             assertThat(browser.js("return localStorage.getItem('tracebridge.token')")).as("token is not kept beyond the tab").isNull();
+        });
+    }
+
+    @Test
+    @Order(11)
+    @DisplayName("opens on the traffic: with no choice made, the experiment with the newest trace (Default here)")
+    void opensOnTheTraffic() throws Exception {
+        if (!devService.isEmpty()) {
+            return; // a shared service's traffic is not ours to predict
+        }
+        step(() -> {
+            browser.until("exp=0 in the URL's hash", d -> hash(d.getCurrentUrl()).contains("exp=0"));
+            browser.visible(test("trace-row"));
+            assertThat(browser.js("return document.querySelector('[data-testid=\"experiment-select\"]').value")).isEqualTo("0");
+            assertThat(browser.js("return document.querySelector('[data-testid=\"experiment-select\"] option[value=\"0\"]').textContent"))
+                    .asString().matches("Default \\(0\\) · [0-9,]+ traces? · last (just now|\\d+ min ago)");
+            assertThat(browser.js("return localStorage.getItem('tracebridge.experiment')"))
+                    .as("an automatic pick is not a remembered choice").isNull();
         });
     }
 
@@ -361,6 +389,10 @@ class ExplorerBrowserIT {
             assertThat(browser.count(test("trace-row"))).as("more traces than the seeded session").isGreaterThan(seed.turns());
             assertThat(browser.texts(By.cssSelector("[data-testid=\"trace-table\"] thead th")))
                     .containsExactly("Time", "Name", "State", "Duration", "User", "Session", "Client request ID", "Feedback");
+            // The choice is remembered: a visit without one opens this experiment, not the traffic.
+            browser.get(base + "/");
+            browser.until("the remembered exp=" + exp, d -> hash(d.getCurrentUrl()).contains("exp=" + exp));
+            browser.visible(test("trace-row"));
         });
     }
 

@@ -109,9 +109,27 @@ public final class ExplorerSeed {
         }
     }
 
+    /**
+     * One trace to the Default experiment (experiment 0, where an exporter without an
+     * experiment header sends), newer than everything seeded: the experiment a new user's
+     * explorer opens on. Returns its trace ID.
+     */
+    public String defaultTraffic(long nowMs) throws Exception {
+        OtlpHttpSpanExporter exporter = exporter(null);
+        try {
+            return Traces.turn(exporter, new Traces.Turn("chat", "default-user", "default-session", "default-req-" + nowMs,
+                    nowMs, "Hello", "Hi", Map.of(), false));
+        } finally {
+            exporter.close();
+        }
+    }
+
     private OtlpHttpSpanExporter exporter(String experimentId) {
         OtlpHttpSpanExporterBuilder b = OtlpHttpSpanExporter.builder().setEndpoint(base + "/v1/traces")
-                .addHeader("x-mlflow-experiment-id", experimentId).setTimeout(20, TimeUnit.SECONDS);
+                .setTimeout(20, TimeUnit.SECONDS);
+        if (experimentId != null) {
+            b.addHeader("x-mlflow-experiment-id", experimentId);
+        }
         if (!token.isEmpty()) {
             b.addHeader("authorization", "Bearer " + token);
         }
