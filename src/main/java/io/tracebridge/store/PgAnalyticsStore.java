@@ -89,12 +89,14 @@ public class PgAnalyticsStore implements AnalyticsStore {
     @Override
     public Uni<List<ExperimentActivity>> experimentActivity(Set<Long> only, int limit, int countCap) {
         SqlParams p = new SqlParams();
-        // Newest trace: one probe of traces_experiment_time_idx; count: at most countCap index entries.
+        // Newest trace: one probe of traces_experiment_time_idx; count: at most countCap entries of the
+        // same index. The ORDER BY keeps it on the index: without it the planner, expecting the
+        // experiment to hold most traces, scans the table and reads all of it for an empty experiment.
         String sql = "SELECT e.experiment_id, e.name, l.request_time AS last_time, c.n AS traces FROM experiments e "
                 + "LEFT JOIN LATERAL (SELECT t.request_time FROM traces t WHERE t.experiment_id = e.experiment_id "
                 + "ORDER BY t.request_time DESC LIMIT 1) l ON true "
                 + "CROSS JOIN LATERAL (SELECT count(*) AS n FROM (SELECT 1 FROM traces t WHERE t.experiment_id = e.experiment_id "
-                + "LIMIT " + p.add(countCap, "int") + ") x) c "
+                + "ORDER BY t.request_time DESC LIMIT " + p.add(countCap, "int") + ") x) c "
                 + "WHERE e.lifecycle_stage = " + p.add(Experiment.ACTIVE, "varchar")
                 + (only == null ? "" : " AND e.experiment_id = ANY(" + p.add(only.toArray(Long[]::new), "bigint[]") + ")")
                 + " ORDER BY l.request_time DESC NULLS LAST, e.experiment_id LIMIT " + p.add(limit, "int");
