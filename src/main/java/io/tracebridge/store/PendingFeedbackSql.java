@@ -29,7 +29,8 @@ final class PendingFeedbackSql {
     static final String ATTACH_SWEEP = attach(" SKIP LOCKED");
 
     /**
-     * The traces a pending row of the given client request IDs ($2) may attach to, locked in
+     * The traces a pending row of the given client request IDs ($2) may attach to (same client
+     * request ID, the row's experiment if it names one, an active experiment), locked in
      * trace-ID order, waiting for writers (a new pending row holds no other pending row yet).
      */
     static final String LOCK_TRACES = lockTraces("");
@@ -42,9 +43,11 @@ final class PendingFeedbackSql {
     private static String lockTraces(String lockWait) {
         return """
             SELECT t.trace_id FROM traces t
-            WHERE t.client_request_id IN (
-                SELECT p.client_request_id FROM pending_feedback p
-                WHERE p.status = 'PENDING' AND p.expires_at > $1
+            JOIN experiments e ON e.experiment_id = t.experiment_id AND e.lifecycle_stage = 'active'
+            WHERE EXISTS (
+                SELECT 1 FROM pending_feedback p
+                WHERE p.status = 'PENDING' AND p.expires_at > $1 AND p.client_request_id = t.client_request_id
+                  AND (p.experiment_id IS NULL OR p.experiment_id = t.experiment_id)
                   AND ($2::varchar[] IS NULL OR p.client_request_id = ANY($2::varchar[])))
             ORDER BY t.trace_id
             FOR NO KEY UPDATE OF t%s
@@ -58,15 +61,18 @@ final class PendingFeedbackSql {
                 WHERE status = 'PENDING' AND expires_at > $1
                   AND ($2::varchar[] IS NULL OR client_request_id = ANY($2::varchar[]))
                 FOR UPDATE%s
-            ), matched AS (
-                SELECT DISTINCT ON (l.pending_id) l.pending_id, t.trace_id,
-                       'a-' || replace(gen_random_uuid()::text, '-', '') AS assessment_id
+            ), newest AS (
+                SELECT DISTINCT ON (l.pending_id) l.pending_id, t.trace_id
                 FROM locked l
                 JOIN traces t ON t.client_request_id = l.client_request_id
                              AND (l.experiment_id IS NULL OR t.experiment_id = l.experiment_id)
-                             AND ($3::varchar[] IS NULL OR t.trace_id = ANY($3::varchar[]))
                 JOIN experiments e ON e.experiment_id = t.experiment_id AND e.lifecycle_stage = 'active'
                 ORDER BY l.pending_id, t.request_time DESC, t.trace_id
+            ), matched AS (
+                -- The newest trace is chosen first: when it is one the caller did not lock, the row
+                -- waits (for that trace's writer, or the next sweep) rather than go to an older one.
+                SELECT n.pending_id, n.trace_id, 'a-' || replace(gen_random_uuid()::text, '-', '') AS assessment_id
+                FROM newest n WHERE $3::varchar[] IS NULL OR n.trace_id = ANY($3::varchar[])
             ), inserted AS (
                 INSERT INTO assessments (assessment_id, trace_id, name, kind, value_json, value_text, value_number,
                     rationale, source_type, source_id, metadata_json, valid, create_time, last_update_time)

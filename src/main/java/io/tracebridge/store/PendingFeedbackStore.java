@@ -66,7 +66,10 @@ public class PendingFeedbackStore {
                                     + "assessment_id = $1").execute(Tuple.of(p.assessmentId()))
                             .map(rs -> new Outcome(AssessmentRows.fromRow(rs.iterator().next()), null))
                             : Uni.createFrom().item(new Outcome(null, p)));
-        }));
+        }))
+                // Two traces with one client request ID written at once can still deadlock with
+                // this transaction (PendingFeedbackSql); it rolled back whole and simply runs again.
+                .onFailure(Sql::isRetryable).retry().atMost(3);
     }
 
     /**

@@ -69,16 +69,19 @@ public class PgAnalyticsStore implements AnalyticsStore {
             + "t.client_request_id, t.request_preview, t.response_preview";
 
     private final SearchStatements db;
+    private final io.vertx.mutiny.sqlclient.Pool primary;
 
-    public PgAnalyticsStore(SearchStatements db) {
+    public PgAnalyticsStore(SearchStatements db, io.vertx.mutiny.sqlclient.Pool primary) {
         this.db = db;
+        this.primary = primary;
     }
 
     @Override
     public Uni<Boolean> requireExperiment(long experimentId) {
         SqlParams p = new SqlParams();
         String sql = "SELECT lifecycle_stage FROM experiments WHERE experiment_id = " + p.add(experimentId, "bigint");
-        return db.execute(sql, p).map(rs -> {
+        // On the primary: an experiment created a moment ago is there, not yet on a replica.
+        return primary.preparedQuery(sql).execute(Tuple.from(p.values())).map(rs -> {
             if (rs.size() == 0) {
                 throw MlflowException.notFound("No Experiment with id=" + experimentId + " exists");
             }

@@ -428,6 +428,11 @@ public class PgTraceStore implements TraceStore {
         });
     }
 
+    @Override
+    public Uni<List<StoredTrace>> getTracesFromPrimary(List<String> traceIds) {
+        return getTraces(reads.primary(), traceIds);
+    }
+
     private Uni<List<StoredTrace>> getTraces(Pool from, List<String> traceIds) {
         if (traceIds.isEmpty()) {
             return Uni.createFrom().item(List.of());

@@ -81,7 +81,7 @@ public class RetentionStore {
                     if (!rows.iterator().next().getBoolean("locked")) {
                         return Uni.createFrom().item(Optional.<T>empty());
                     }
-                    return work.get().map(Optional::of)
+                    return Uni.createFrom().<T>deferred(work::get).map(Optional::of)
                             .eventually(() -> conn.preparedQuery("SELECT pg_advisory_unlock($1)").execute(Tuple.of(LOCK_KEY)));
                 }));
     }

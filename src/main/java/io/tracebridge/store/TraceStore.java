@@ -57,8 +57,14 @@ public interface TraceStore {
     /** The experiment a trace belongs to; null when there is no such trace. */
     Uni<Long> experimentOf(String traceId);
 
-    /** The traces found among {@code traceIds}, in no particular order; missing IDs are skipped. */
+    /**
+     * The traces found among {@code traceIds}, in no particular order; missing IDs are skipped.
+     * Read from the read replica when there is one (a trace it lacks is read from the primary).
+     */
     Uni<List<StoredTrace>> getTraces(List<String> traceIds);
+
+    /** The same, from the primary: for answers that must show what the caller has just written. */
+    Uni<List<StoredTrace>> getTracesFromPrimary(List<String> traceIds);
 
     /** Runs a search; a filter value the database rejects (e.g. a bad regex) is INVALID_PARAMETER_VALUE. */
     Uni<SearchPage> search(TraceQuery query);

@@ -35,15 +35,17 @@ public class TraceService {
 
     /** The trace, if it exists and the caller may read it. */
     public Uni<TraceStore.StoredTrace> find(ApiToken caller, String traceId) {
-        return traces.getTraces(List.of(traceId)).map(list -> {
-            if (list.isEmpty()) {
-                throw MlflowException.notFound("Trace with ID '" + traceId + "' not found.");
-            }
-            if (!caller.mayAccess(Long.parseLong(list.get(0).info().experimentId()))) {
-                throw caller.denied("trace " + traceId);
-            }
-            return list.get(0);
-        });
+        return traces.getTraces(List.of(traceId)).map(list -> checked(caller, traceId, list));
+    }
+
+    private static TraceStore.StoredTrace checked(ApiToken caller, String traceId, List<TraceStore.StoredTrace> list) {
+        if (list.isEmpty()) {
+            throw MlflowException.notFound("Trace with ID '" + traceId + "' not found.");
+        }
+        if (!caller.mayAccess(Long.parseLong(list.get(0).info().experimentId()))) {
+            throw caller.denied("trace " + traceId);
+        }
+        return list.get(0);
     }
 
     /**
@@ -87,7 +89,9 @@ public class TraceService {
                     }
                     return updates.startTrace(experiment, info);
                 })
-                .chain(() -> find(caller, info.traceId()));
+                // The answer shows what was just written: read it where it was written.
+                .chain(() -> traces.getTracesFromPrimary(List.of(info.traceId())))
+                .map(list -> checked(caller, info.traceId(), list));
     }
 
     /** DeleteTraces: exactly one of the IDs and the age limit; returns how many traces were deleted. */

@@ -71,6 +71,40 @@ class PendingFeedbackLockOrderTest {
                 .isEqualTo(1);
     }
 
+    /**
+     * The sweep attaches to the newest trace of the client request ID or not at all: while a
+     * writer holds the newest one, the feedback waits instead of going to an older trace.
+     */
+    @Test
+    void aSweepNeverSettlesForAnOlderTrace() throws Exception {
+        String exp = Experiments.create("lock-newest");
+        String requestId = "req-" + UUID.randomUUID();
+        Traces.send(exp, "first", requestId);
+        Traces.send(exp, "retry", requestId);
+        String newest = Db.rows(pool, "SELECT trace_id FROM traces WHERE client_request_id = $1 "
+                + "ORDER BY request_time DESC, trace_id LIMIT 1", requestId).get(0).getString("trace_id");
+        String pendingId = "pf-" + UUID.randomUUID();
+        long now = System.currentTimeMillis();
+        Db.rows(pool, "INSERT INTO pending_feedback (pending_id, client_request_id, experiment_id, name, value_json, "
+                + "value_text, rationale, source_type, source_id, metadata_json, status, create_time, expires_at) "
+                + "VALUES ($1, $2, $3, 'thumbs', 'true', 'true', 'late', 'HUMAN', 'u1', '{}', 'PENDING', $4, $5)",
+                pendingId, requestId, Long.parseLong(exp), now, now + 3_600_000L);
+        SqlConnection writer = pool.getConnection().await().atMost(Duration.ofSeconds(5));
+        try {
+            writer.query("BEGIN").execute().await().atMost(Duration.ofSeconds(5));
+            writer.preparedQuery("SELECT 1 FROM traces WHERE trace_id = $1 FOR NO KEY UPDATE")
+                    .execute(Tuple.of(newest)).await().atMost(Duration.ofSeconds(5));
+            pending.sweep(now, 0).await().atMost(Duration.ofSeconds(10));
+            assertThat(status(pendingId)).isEqualTo("PENDING");
+            writer.query("COMMIT").execute().await().atMost(Duration.ofSeconds(5));
+        } finally {
+            writer.closeAndAwait();
+        }
+        pending.sweep(System.currentTimeMillis(), 0).await().atMost(Duration.ofSeconds(10));
+        assertThat(Db.rows(pool, "SELECT status, trace_id FROM pending_feedback WHERE pending_id = $1", pendingId).get(0)
+                .getString("trace_id")).isEqualTo(newest);
+    }
+
     private String status(String pendingId) {
         return Db.rows(pool, "SELECT status FROM pending_feedback WHERE pending_id = $1", pendingId).get(0)
                 .getString("status");
