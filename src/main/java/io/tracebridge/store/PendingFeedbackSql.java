@@ -9,13 +9,16 @@ package io.tracebridge.store;
  * Runs inside the ingest transaction (so feedback attaches when its trace commits), after a
  * pending row is written, and from the periodic sweep.
  *
- * <p><b>Lock order.</b> Every path locks trace rows before pending rows: a write holds its
- * traces (the upserts) when it attaches, and the assessment insert's trigger locks the matched
- * trace (migration V5). The sweep and a new pending row would lock pending rows first, so they
- * first lock the traces they may attach to ({@link #LOCK_TRACES_SWEEP}, {@link #LOCK_TRACES}, in
- * trace-ID order as writes do) and then attach only to those ({@code $3}). Without that, a
- * sweep holding a pending row and waiting for its trace, and a new batch of that trace holding
- * the trace and waiting for the pending row, deadlock ({@code PendingFeedbackLockOrderTest}).
+ * <p><b>Lock order.</b> Every path locks trace rows before pending rows, and attaches only to
+ * traces it holds ({@code $3}): a write holds its batch's traces (the upserts), and the sweep and
+ * a new pending row first lock the traces they may attach to ({@link #LOCK_TRACES_SWEEP},
+ * {@link #LOCK_TRACES}, in trace-ID order as writes do). The assessment insert's trigger locks
+ * the matched trace (migration V5), which is then always one the transaction already holds.
+ * Without that, a sweep holding a pending row and waiting for its trace, and a new batch of that
+ * trace holding the trace and waiting for the pending row, deadlock
+ * ({@code PendingFeedbackLockOrderTest}). The newest trace of the client request ID is chosen
+ * before that filter: when the caller does not hold it, the row waits for that trace's writer or
+ * the next sweep instead of going to an older trace.
  */
 final class PendingFeedbackSql {
     /**

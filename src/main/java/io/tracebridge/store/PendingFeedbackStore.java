@@ -130,9 +130,10 @@ public class PendingFeedbackStore {
      * {@code purgeBeforeMs} (at most {@link #PURGE_BATCH} per sweep); returns the three counts.
      */
     public Uni<int[]> sweep(long nowMs, long purgeBeforeMs) {
+        // The attach commits on its own, so the trace locks it takes last only as long as it does.
         return pool.withTransaction(conn -> attach(conn, PendingFeedbackSql.LOCK_TRACES_SWEEP,
-                        PendingFeedbackSql.ATTACH_SWEEP, nowMs, null)
-                .chain(attached -> conn.preparedQuery(PendingFeedbackSql.EXPIRE).execute(Tuple.of(nowMs))
+                        PendingFeedbackSql.ATTACH_SWEEP, nowMs, null))
+                .chain(attached -> pool.withTransaction(conn -> conn.preparedQuery(PendingFeedbackSql.EXPIRE).execute(Tuple.of(nowMs))
                         .chain(expired -> conn.preparedQuery(PendingFeedbackSql.PURGE)
                                 .execute(Tuple.of(purgeBeforeMs, PURGE_BATCH))
                                 .map(purged -> new int[] {attached, expired.rowCount(), purged.rowCount()}))));

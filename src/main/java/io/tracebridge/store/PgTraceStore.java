@@ -258,7 +258,7 @@ public class PgTraceStore implements TraceStore {
                 .call(() -> conn.preparedQuery(UPSERT_TAGS).execute(tags))
                 .call(() -> requestIds.length == 0 ? Uni.createFrom().voidItem()
                         : conn.preparedQuery(PendingFeedbackSql.ATTACH)
-                        .execute(Tuple.of(clock.millis(), requestIds, null)));
+                        .execute(Tuple.of(clock.millis(), requestIds, traceIds)));
     }
 
     private static Uni<?> execIfAny(SqlConnection conn, String sql, Tuple rows) {

@@ -144,7 +144,7 @@ public class PgTraceUpdates implements TraceUpdates {
                         .chain(() -> conn.preparedQuery(UPSERT_TAG).executeBatch(tags))
                         .chain(() -> info.clientRequestId() == null ? Uni.createFrom().voidItem()
                                 : conn.preparedQuery(PendingFeedbackSql.ATTACH).execute(
-                                        Tuple.of(clock.millis(), new String[] {info.clientRequestId()}, null)))
+                                        Tuple.of(clock.millis(), new String[] {info.clientRequestId()}, new String[] {info.traceId()})))
                         .replaceWithVoid())
                 .onFailure(Sql::isRetryable).retry().atMost(3);
     }

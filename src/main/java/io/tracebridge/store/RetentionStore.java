@@ -6,7 +6,9 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -15,7 +17,7 @@ import java.util.function.Supplier;
  * Trace expiry (docs/retention.md): which experiments keep traces how long, and the deletion of
  * a trace with everything attached to it. The spans, tags, metadata and assessments go by
  * {@code ON DELETE CASCADE}, the feedback rollup is corrected by its triggers (migration V5),
- * and pending-feedback records attached to the trace are deleted in the same statement.
+ * and pending-feedback records attached to the trace are deleted in the same transaction.
  */
 @ApplicationScoped
 public class RetentionStore {
@@ -36,16 +38,17 @@ public class RetentionStore {
      * writer at this moment are left for the next run rather than waited for.
      */
     private static final String EXPIRE = """
-            WITH gone AS (
-                DELETE FROM traces WHERE trace_id IN (
-                    SELECT trace_id FROM traces WHERE experiment_id = $1 AND request_time < $2
-                    ORDER BY request_time LIMIT $3 FOR UPDATE SKIP LOCKED)
-                RETURNING trace_id
-            ), attached AS (
-                DELETE FROM pending_feedback p USING gone g WHERE p.trace_id = g.trace_id
-            )
-            SELECT count(*) AS traces FROM gone
+            DELETE FROM traces WHERE trace_id IN (
+                SELECT trace_id FROM traces WHERE experiment_id = $1 AND request_time < $2
+                ORDER BY request_time LIMIT $3 FOR UPDATE SKIP LOCKED)
+            RETURNING trace_id
             """;
+
+    /**
+     * The pending-feedback records attached to the expired traces. A statement of its own, after
+     * the delete: its fresh snapshot also sees a record attached while the delete ran.
+     */
+    private static final String EXPIRE_ATTACHED = "DELETE FROM pending_feedback WHERE trace_id = ANY($1)";
 
     private final Pool pool;
 
@@ -66,8 +69,14 @@ public class RetentionStore {
 
     /** Deletes at most {@code limit} traces of the experiment requested before {@code cutoffMs}; returns how many. */
     public Uni<Integer> expire(long experimentId, long cutoffMs, int limit) {
-        return pool.withTransaction(conn -> conn.preparedQuery(EXPIRE).execute(Tuple.of(experimentId, cutoffMs, limit)))
-                .map(rows -> rows.iterator().next().getLong("traces").intValue());
+        return pool.withTransaction(conn -> conn.preparedQuery(EXPIRE).execute(Tuple.of(experimentId, cutoffMs, limit))
+                .chain(rows -> {
+                    List<String> gone = new ArrayList<>();
+                    rows.forEach(r -> gone.add(r.getString("trace_id")));
+                    return gone.isEmpty() ? Uni.createFrom().item(0)
+                            : conn.preparedQuery(EXPIRE_ATTACHED).execute(Tuple.of(gone.toArray(String[]::new)))
+                            .replaceWith(gone.size());
+                }));
     }
 
     /**
