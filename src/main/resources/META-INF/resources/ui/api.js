@@ -75,7 +75,6 @@ export async function call(path, { method = 'GET', query, body, signal } = {}) {
 
 // ---- MLflow ----------------------------------------------------------------------------------
 
-/** All active experiments (follows next_page_token, at most a few pages); deleted ones are not offered. */
 /**
  * Active experiments for the picker, most recently active first: {experiment_id, name,
  * trace_count, trace_count_capped, last_trace_time_ms}. Deleted experiments are not listed.
@@ -83,6 +82,37 @@ export async function call(path, { method = 'GET', query, body, signal } = {}) {
 export async function experimentActivity({ signal } = {}) {
   const r = await call('/api/tracebridge/v1/analytics/experiments', { signal });
   return r.experiments || [];
+}
+
+/**
+ * The trace search (filter; newest first) of an experiment as a file: `format` 'jsonl' (one
+ * MLflow TraceInfo per line) or 'csv'. The server streams every page; resolves to
+ * { blob, filename }.
+ */
+export async function exportTraces(experimentId, { filter, format = 'jsonl', signal } = {}) {
+  const url = new URL('/api/tracebridge/v1/traces/export', location.origin);
+  url.searchParams.set('experiment_id', experimentId);
+  if (filter) url.searchParams.set('filter', filter);
+  url.searchParams.set('format', format);
+  const headers = {};
+  const token = getToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let res;
+  try {
+    res = await fetch(url, { headers, signal });
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    throw new ApiError(0, 'NETWORK', `Cannot reach the Tracebridge service (${e.message}).`);
+  }
+  if (!res.ok) {
+    let data = null;
+    try { data = await res.json(); } catch { data = null; }
+    if (res.status === 401) authListeners.forEach((fn) => fn());
+    throw new ApiError(res.status, data && data.error_code, (data && data.message) || `HTTP ${res.status}`);
+  }
+  const disposition = res.headers.get('Content-Disposition') || '';
+  const match = /filename="([^"]+)"/.exec(disposition);
+  return { blob: await res.blob(), filename: match ? match[1] : `traces.${format}` };
 }
 
 export const TRACE_PAGE_SIZE = 50;

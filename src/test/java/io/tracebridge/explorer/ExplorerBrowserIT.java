@@ -425,6 +425,35 @@ class ExplorerBrowserIT {
             assertThat(ids).as("client request IDs").contains(seed.clientRequestId());
             assertThat(browser.text(test("pager-label"))).containsPattern(seed.turns() + " traces");
             shot("trace-list");
+            // Export: the download holds exactly the filtered traces (anchor clicks are recorded, not followed).
+            browser.js("""
+                    window.__downloads = [];
+                    HTMLAnchorElement.prototype.click = function () {
+                      if (this.download) window.__downloads.push({ name: this.download, href: this.href });
+                    };
+                    const create = URL.createObjectURL;
+                    window.__blobs = {};
+                    URL.createObjectURL = (b) => { const u = create(b); window.__blobs[u] = b; return u; };
+                    return true;""");
+            browser.click(test("export-jsonl"));
+            browser.until("the JSON Lines download", d -> Boolean.TRUE.equals(
+                    ((org.openqa.selenium.JavascriptExecutor) d).executeScript("return window.__downloads.length === 1")));
+            JsonNode download = JSON.readTree((String) ((org.openqa.selenium.JavascriptExecutor) browser.driver)
+                    .executeAsyncScript("""
+                            const done = arguments[arguments.length - 1];
+                            const d = window.__downloads[0];
+                            window.__blobs[d.href].text().then((t) => done(JSON.stringify({ name: d.name, text: t })));"""));
+            assertThat(download.path("name").asText()).isEqualTo("traces-" + seed.experimentId() + ".jsonl");
+            List<String> lines = java.util.Arrays.stream(download.path("text").asText().split("\n"))
+                    .filter(l -> !l.isBlank()).toList();
+            assertThat(lines).hasSize(seed.turns());
+            for (String line : lines) {
+                assertThat(JSON.readTree(line).path("trace_metadata").path("mlflow.trace.user").asText()).isEqualTo(seed.userId());
+            }
+            browser.click(test("export-csv"));
+            browser.until("the CSV download", d -> Boolean.TRUE.equals(
+                    ((org.openqa.selenium.JavascriptExecutor) d).executeScript("return window.__downloads.length === 2")));
+            assertThat(browser.js("return window.__downloads[1].name")).isEqualTo("traces-" + seed.experimentId() + ".csv");
         });
     }
 

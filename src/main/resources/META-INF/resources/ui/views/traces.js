@@ -1,6 +1,6 @@
 // Trace list: MLflow filter string, server-side paging (next_page_token plus a stack of the
 // tokens seen, for Previous).
-import { searchTraces } from '../api.js';
+import { exportTraces, searchTraces } from '../api.js';
 import { empty, h, replace } from '../dom.js';
 import { pagedList, resetPaging } from '../paging.js';
 import {
@@ -45,7 +45,9 @@ export async function renderTraces(ctx) {
     h('form', { class: 'filter-bar', 'data-testid': 'filter-form', onsubmit: apply },
       input,
       h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'filter-apply' }, 'Apply'),
-      filter && h('a', { class: 'btn btn-ghost', href: href('traces'), 'data-testid': 'filter-clear' }, 'Clear')),
+      filter && h('a', { class: 'btn btn-ghost', href: href('traces'), 'data-testid': 'filter-clear' }, 'Clear'),
+      exportButton(exp, filter, 'jsonl', 'Export JSON Lines'),
+      exportButton(exp, filter, 'csv', 'Export CSV')),
     h('div', { class: 'examples' }, h('span', { class: 'muted' }, 'Examples:'),
       EXAMPLES.map((x) => h('button', { type: 'button', class: 'chip mono', onclick: () => { input.value = x; input.focus(); } }, x))),
     h('div', { class: 'panel' }, body));
@@ -61,6 +63,32 @@ export async function renderTraces(ctx) {
       : filter ? empty('No traces match this filter', 'Change or clear the filter.')
         : empty('No traces in this experiment yet', 'Send OpenTelemetry spans to /v1/traces with the header X-MLflow-Experiment-Id.')),
   });
+}
+
+/** Downloads the applied filter's traces, every page (the server streams them). */
+function exportButton(exp, filter, format, label) {
+  const button = h('button', { type: 'button', class: 'btn btn-ghost', 'data-testid': `export-${format}`,
+    title: 'Download every trace this filter finds' }, label);
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    const text = button.textContent;
+    button.textContent = 'Exporting…';
+    try {
+      const { blob, filename } = await exportTraces(exp, { filter, format });
+      const url = URL.createObjectURL(blob);
+      const a = h('a', { href: url, download: filename, 'data-testid': 'export-link' });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    } catch (e) {
+      window.alert(`Export failed: ${e.message}`);
+    } finally {
+      button.disabled = false;
+      button.textContent = text;
+    }
+  });
+  return button;
 }
 
 function traceTable(traces, { href }) {
