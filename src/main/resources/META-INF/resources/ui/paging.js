@@ -14,6 +14,7 @@ export function resetPaging(key) {
  * - fetchPage(token) → {items, next}
  * - table(items) → element
  * - emptyView(isFirstPage) → element
+ * Resolves to { firstPage() }: whether the first page is the one shown.
  */
 export async function pagedList({ body, key, noun, fetchPage, table, emptyView, loadingText }) {
   if (states.size > 20) states.clear();
@@ -45,4 +46,5 @@ export async function pagedList({ body, key, noun, fetchPage, table, emptyView, 
     replace(body, h('div', { class: 'table-wrap' }, table(page.items)), nav);
   }
   await load();
+  return { firstPage: () => state.index === 0 };
 }

@@ -559,6 +559,28 @@ class ExplorerBrowserIT {
     }
 
     @Test
+    @Order(21)
+    @DisplayName("live mode shows a trace ingested after the page opened, on top, without a reload")
+    void liveMode() throws Exception {
+        step(() -> {
+            browser.get(base + "/#/traces?exp=" + seed.experimentId());
+            browser.visible(test("trace-row"));
+            String pager = browser.text(test("pager-label"));
+            browser.js("window.__sameDocument = true; return true;");
+            browser.click(test("live-toggle"));
+            browser.until("live=1 in the URL's hash", d -> hash(d.getCurrentUrl()).contains("live=1"));
+            browser.visible(test("trace-row"));
+            String fresh = new ExplorerSeed(base, token).sendNow(seed.experimentId(), System.currentTimeMillis());
+            browser.until("the new trace on top", d -> fresh.equals(browser.js(
+                    "const r = document.querySelector('[data-testid=\"trace-row\"]'); return r && r.dataset.traceId")));
+            assertThat(browser.js("return window.__sameDocument === true")).as("no reload").isEqualTo(true);
+            assertThat(browser.text(test("pager-label"))).as("paging undisturbed").isEqualTo(pager);
+            browser.click(test("live-toggle"));
+            browser.until("live off", d -> !hash(d.getCurrentUrl()).contains("live=1"));
+        });
+    }
+
+    @Test
     @Order(19)
     @DisplayName("lists the users with their traces and sessions")
     void users() throws Exception {
@@ -608,7 +630,7 @@ class ExplorerBrowserIT {
     }
 
     @Test
-    @Order(21)
+    @Order(22)
     @DisplayName("signing out asks for the token again")
     void signOut() throws Exception {
         step(() -> {
@@ -622,7 +644,7 @@ class ExplorerBrowserIT {
     }
 
     @Test
-    @Order(22)
+    @Order(23)
     @DisplayName("no script errors and no requests beyond the service")
     void noErrorsNoOtherOrigins() throws Exception {
         step(() -> {

@@ -115,7 +115,12 @@ public final class ExplorerSeed {
      * explorer opens on. Returns its trace ID.
      */
     public String defaultTraffic(long nowMs) throws Exception {
-        OtlpHttpSpanExporter exporter = exporter(null);
+        return sendNow(null, nowMs);
+    }
+
+    /** One trace now to the experiment (null: Default, no header); returns its trace ID. */
+    public String sendNow(String experimentId, long nowMs) throws Exception {
+        OtlpHttpSpanExporter exporter = exporter(experimentId);
         try {
             return Traces.turn(exporter, new Traces.Turn("chat", "default-user", "default-session", "default-req-" + nowMs,
                     nowMs, "Hello", "Hi", Map.of(), false));

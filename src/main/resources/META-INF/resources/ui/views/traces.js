@@ -4,8 +4,12 @@ import { exportTraces, searchTraces } from '../api.js';
 import { empty, h, replace } from '../dom.js';
 import { pagedList, resetPaging } from '../paging.js';
 import {
-  durationMs, feedbackSummary, fmtDuration, messageText, stateBadge, summarizeAssessments, timeEl, userFilter,
+  durationMs, feedbackSummary, fmtDuration, messageText, stateBadge, summarizeAssessments, timeEl, toMs, userFilter,
 } from '../format.js';
+
+/** How often live mode asks for new traces, and how far back (a trace's time is its start). */
+export const LIVE_POLL_MS = 3000;
+const LIVE_LOOKBACK_MS = 60_000;
 
 const EXAMPLES = [
   "trace.status = 'ERROR'",
@@ -23,8 +27,9 @@ export function tracesHref(href) {
 }
 
 export async function renderTraces(ctx) {
-  const { el, exp, params, href, go } = ctx;
+  const { el, exp, params, href, go, setParams } = ctx;
   const filter = params.get('filter') || '';
+  const live = params.get('live') === '1';
   const key = `traces\n${exp}\n${filter}`;
   lastFilter = filter;
 
@@ -46,23 +51,75 @@ export async function renderTraces(ctx) {
       input,
       h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'filter-apply' }, 'Apply'),
       filter && h('a', { class: 'btn btn-ghost', href: href('traces'), 'data-testid': 'filter-clear' }, 'Clear'),
+      h('label', { class: 'live-toggle', title: 'Show new traces at the top as they arrive' },
+        h('input', { type: 'checkbox', 'data-testid': 'live-toggle', checked: live,
+          onchange: (ev) => { setParams({ live: ev.target.checked ? '1' : null }); window.dispatchEvent(new HashChangeEvent('hashchange')); } }),
+        ' Live'),
       exportButton(exp, filter, 'jsonl', 'Export JSON Lines'),
       exportButton(exp, filter, 'csv', 'Export CSV')),
     h('div', { class: 'examples' }, h('span', { class: 'muted' }, 'Examples:'),
       EXAMPLES.map((x) => h('button', { type: 'button', class: 'chip mono', onclick: () => { input.value = x; input.focus(); } }, x))),
     h('div', { class: 'panel' }, body));
 
-  await pagedList({
+  const shown = new Set();
+  let newestMs = null;
+  const list = await pagedList({
     body, key, noun: 'trace', loadingText: 'Searching traces…',
     fetchPage: async (token) => {
       const page = await searchTraces(exp, { filter, pageToken: token, signal: ctx.signal });
-      return { items: page.traces || [], next: page.next_page_token };
+      const items = page.traces || [];
+      shown.clear();
+      for (const t of items) {
+        shown.add(t.trace_id);
+        newestMs = Math.max(newestMs ?? -Infinity, toMs(t.request_time));
+      }
+      return { items, next: page.next_page_token };
     },
     table: (traces) => traceTable(traces, ctx),
     emptyView: (first) => (!first ? empty('No more traces', 'The previous page was the last one.')
       : filter ? empty('No traces match this filter', 'Change or clear the filter.')
         : empty('No traces in this experiment yet', 'Send OpenTelemetry spans to /v1/traces with the header X-MLflow-Experiment-Id.')),
   });
+  if (live) followLive(ctx, { body, filter, shown, list, newest: () => newestMs, seen: (ms) => { newestMs = Math.max(newestMs ?? -Infinity, ms); } });
+}
+
+/**
+ * Live mode: every LIVE_POLL_MS, the traces of the last minute before the newest one shown (the
+ * same filter, plus `timestamp_ms >=`, one index range per poll however large the experiment),
+ * and the ones not shown yet go on top of the first page. Other pages stay as they are. Stops
+ * when the view is left.
+ */
+function followLive(ctx, { body, filter, shown, list, newest, seen }) {
+  const poll = async () => {
+    if (ctx.signal.aborted || !list.firstPage()) return;
+    const since = newest() == null ? Date.now() - LIVE_LOOKBACK_MS : newest() - LIVE_LOOKBACK_MS;
+    const liveFilter = `${filter ? `${filter} AND ` : ''}timestamp_ms >= ${Math.floor(since)}`;
+    let page;
+    try {
+      page = await searchTraces(ctx.exp, { filter: liveFilter, signal: ctx.signal });
+    } catch {
+      return; // the next poll tries again
+    }
+    const fresh = (page.traces || []).filter((t) => !shown.has(t.trace_id));
+    if (!fresh.length || ctx.signal.aborted) return;
+    const tbody = body.querySelector('[data-testid="trace-table"] tbody');
+    if (!tbody) {
+      // The list was empty: render it again, now with the new traces.
+      window.dispatchEvent(new HashChangeEvent('hashchange'));
+      return;
+    }
+    const rows = traceTable(fresh, ctx).querySelectorAll('tbody tr');
+    for (const row of [...rows].reverse()) {
+      row.classList.add('row-new');
+      tbody.prepend(row);
+    }
+    for (const t of fresh) {
+      shown.add(t.trace_id);
+      seen(toMs(t.request_time));
+    }
+  };
+  const timer = setInterval(poll, LIVE_POLL_MS);
+  ctx.signal.addEventListener('abort', () => clearInterval(timer));
 }
 
 /** Downloads the applied filter's traces, every page (the server streams them). */
