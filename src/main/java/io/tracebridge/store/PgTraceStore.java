@@ -123,13 +123,13 @@ public class PgTraceStore implements TraceStore {
             )
             INSERT INTO trace_metadata AS m (trace_id, key, value, rank, source)
             SELECT trace_id, 'mlflow.trace.tokenUsage',
-                format('{"input_tokens": %%s, "output_tokens": %%s, "total_tokens": %%s}', input, output, total), %d, ''
+                format('{"input_tokens": %s, "output_tokens": %s, "total_tokens": %s}', input, output, total), $2::smallint, ''
             FROM sums ORDER BY trace_id
             ON CONFLICT (trace_id, key) DO UPDATE SET value = EXCLUDED.value, rank = EXCLUDED.rank,
                 source = EXCLUDED.source
-            WHERE m.rank < %d AND (m.value <> EXCLUDED.value OR m.rank <> EXCLUDED.rank
+            WHERE m.rank < $3::smallint AND (m.value <> EXCLUDED.value OR m.rank <> EXCLUDED.rank
                 OR m.source IS DISTINCT FROM EXCLUDED.source)
-            """.formatted(Rank.ROOT_SPAN, Rank.EXPLICIT);
+            """;
 
     /** Spans already stored per trace of the batch (index-only scans of the primary key). */
     private static final String SPAN_COUNTS = """
@@ -149,9 +149,9 @@ public class PgTraceStore implements TraceStore {
             ON CONFLICT (trace_id, key) DO UPDATE SET value = EXCLUDED.value, rank = EXCLUDED.rank,
                 source = EXCLUDED.source
             WHERE EXCLUDED.rank > m.rank
-                OR (EXCLUDED.rank = m.rank AND EXCLUDED.rank < %d
+                OR (EXCLUDED.rank = m.rank AND EXCLUDED.rank < $6::smallint
                     AND EXCLUDED.source < COALESCE(m.source, '~~'))
-            """.formatted(Rank.EXPLICIT);
+            """;
 
     /**
      * Tags: as metadata, except that among explicit writers the last one wins; unchanged rows are
@@ -163,11 +163,11 @@ public class PgTraceStore implements TraceStore {
             ON CONFLICT (trace_id, key) DO UPDATE SET value = EXCLUDED.value, rank = EXCLUDED.rank,
                 source = EXCLUDED.source
             WHERE (EXCLUDED.rank > g.rank
-                    OR (EXCLUDED.rank = g.rank AND (EXCLUDED.rank >= %d
+                    OR (EXCLUDED.rank = g.rank AND (EXCLUDED.rank >= $6::smallint
                         OR EXCLUDED.source < COALESCE(g.source, '~~'))))
                 AND (g.value <> EXCLUDED.value OR g.rank <> EXCLUDED.rank
                     OR g.source IS DISTINCT FROM EXCLUDED.source)
-            """.formatted(Rank.EXPLICIT);
+            """;
 
     private static final String SELECT_TRACES = """
             SELECT trace_id, experiment_id, client_request_id, session_id, user_id, request_time, end_time,
@@ -254,7 +254,7 @@ public class PgTraceStore implements TraceStore {
                     return spans.replaceWith(refused);
                 })
                 .call(() -> execIfAny(conn, UPSERT_METADATA, metadata))
-                .call(() -> conn.preparedQuery(UPSERT_TOKEN_USAGE).execute(Tuple.of(traceIds)))
+                .call(() -> conn.preparedQuery(UPSERT_TOKEN_USAGE).execute(Tuple.of(traceIds, Rank.ROOT_SPAN, Rank.EXPLICIT)))
                 .call(() -> conn.preparedQuery(UPSERT_TAGS).execute(tags))
                 .call(() -> requestIds.length == 0 ? Uni.createFrom().voidItem()
                         : conn.preparedQuery(PendingFeedbackSql.ATTACH)
@@ -398,9 +398,11 @@ public class PgTraceStore implements TraceStore {
             sources.add(source);
         }
 
+        /** The five row arrays, and the explicit rank the merge rules compare with ($6). */
         Tuple tuple() {
             return Tuple.from(new Object[] {traceIds.toArray(String[]::new), keys.toArray(String[]::new),
-                    values.toArray(String[]::new), ranks.toArray(Short[]::new), sources.toArray(String[]::new)});
+                    values.toArray(String[]::new), ranks.toArray(Short[]::new), sources.toArray(String[]::new),
+                    Rank.EXPLICIT});
         }
     }
 

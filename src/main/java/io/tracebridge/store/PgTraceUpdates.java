@@ -30,8 +30,8 @@ public class PgTraceUpdates implements TraceUpdates {
             INSERT INTO traces AS t (trace_id, experiment_id, client_request_id, client_request_id_rank, session_id,
                 session_rank, user_id, user_rank, request_time, end_time, state, request_preview, response_preview,
                 request_preview_source, response_preview_source, info_finalized)
-            VALUES ($1, $2, $3, CASE WHEN $3::varchar IS NULL THEN %1$d ELSE %2$d END, $4,
-                CASE WHEN $4::varchar IS NULL THEN %1$d ELSE %2$d END, $5, CASE WHEN $5::varchar IS NULL THEN %1$d ELSE %2$d END,
+            VALUES ($1, $2, $3, CASE WHEN $3::varchar IS NULL THEN $11::smallint ELSE $12::smallint END, $4,
+                CASE WHEN $4::varchar IS NULL THEN $11 ELSE $12 END, $5, CASE WHEN $5::varchar IS NULL THEN $11 ELSE $12 END,
                 $6, $7, $8, $9, $10, CASE WHEN $9::text IS NULL THEN NULL ELSE '' END,
                 CASE WHEN $10::text IS NULL THEN NULL ELSE '' END, true)
             ON CONFLICT (trace_id) DO UPDATE SET
@@ -51,7 +51,7 @@ public class PgTraceUpdates implements TraceUpdates {
                 info_finalized = true
             WHERE t.experiment_id = EXCLUDED.experiment_id
             RETURNING t.trace_id
-            """.formatted(Rank.NONE, Rank.EXPLICIT);
+            """;
 
     private final Pool pool;
     private final Clock clock;
@@ -109,7 +109,8 @@ public class PgTraceUpdates implements TraceUpdates {
         Long end = info.executionDurationMs() == null ? null : info.requestTimeMs() + info.executionDurationMs();
         Tuple trace = Tuple.from(new Object[] {info.traceId(), Long.parseLong(experiment.experimentId()),
                 Sql.text(info.clientRequestId()), Sql.text(session), Sql.text(user), info.requestTimeMs(), end,
-                info.state().name(), Sql.text(info.requestPreview()), Sql.text(info.responsePreview())});
+                info.state().name(), Sql.text(info.requestPreview()), Sql.text(info.responsePreview()),
+                Rank.NONE, Rank.EXPLICIT});
         List<Tuple> meta = new ArrayList<>();
         metadata.forEach((k, v) -> {
             if (!k.equals(TraceMetadataKeys.TRACE_SESSION) && !k.equals(TraceMetadataKeys.TRACE_USER)) {
