@@ -422,7 +422,7 @@ public class PgTraceStore implements TraceStore {
             java.util.Set<String> have = new java.util.HashSet<>();
             found.forEach(t -> have.add(t.info().traceId()));
             List<String> missing = traceIds.stream().filter(id -> !have.contains(id)).distinct().toList();
-            return getTraces(reads.primary(), missing).map(more -> {
+            return getTraces(pool, missing).map(more -> {
                 List<StoredTrace> all = new ArrayList<>(found);
                 all.addAll(more);
                 return all;
@@ -432,7 +432,7 @@ public class PgTraceStore implements TraceStore {
 
     @Override
     public Uni<List<StoredTrace>> getTracesFromPrimary(List<String> traceIds) {
-        return getTraces(reads.primary(), traceIds);
+        return getTraces(pool, traceIds);
     }
 
     private Uni<List<StoredTrace>> getTraces(Pool from, List<String> traceIds) {
@@ -545,7 +545,7 @@ public class PgTraceStore implements TraceStore {
             if (!reads.separate() || missing.isEmpty()) {
                 return Uni.createFrom().item(found);
             }
-            return getSpans(reads.primary(), missing).map(more -> {
+            return getSpans(pool, missing).map(more -> {
                 Map<String, List<String>> all = new LinkedHashMap<>(found);
                 all.putAll(more);
                 return all;

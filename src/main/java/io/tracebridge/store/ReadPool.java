@@ -15,12 +15,10 @@ import jakarta.enterprise.inject.Instance;
  */
 @ApplicationScoped
 public class ReadPool {
-    private final Pool primary;
     private final Pool read;
     private final boolean separate;
 
     public ReadPool(Pool primary, @ReactiveDataSource("read") Instance<Pool> read, TracebridgeConfig config) {
-        this.primary = primary;
         this.separate = config.db().readUrl().filter(u -> !u.isBlank()).isPresent();
         // Without a URL Quarkus leaves the read datasource inactive: resolve it only when configured.
         this.read = separate ? read.get() : primary;
@@ -28,15 +26,11 @@ public class ReadPool {
 
     /** The pool for reads that may lag behind the primary. */
     public Pool pool() {
-        return separate ? read : primary;
+        return read;
     }
 
     /** True when reads go to a replica, so that a miss is worth asking the primary. */
     public boolean separate() {
         return separate;
-    }
-
-    public Pool primary() {
-        return primary;
     }
 }
