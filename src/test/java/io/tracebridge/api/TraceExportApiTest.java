@@ -73,6 +73,10 @@ class TraceExportApiTest {
         given().get(EXPORT).then().statusCode(400).body("message", containsString("experiment_id"));
         given().queryParam("experiment_id", "x/../1").get(EXPORT).then().statusCode(400);
         given().queryParam("experiment_id", exp).get(EXPORT).then().statusCode(200).body(equalTo(""));
+        // An oversized filter is refused (the parser's limit, or the HTTP request-line limit), never a 500.
+        int huge = given().queryParam("experiment_id", exp)
+                .queryParam("filter", "trace.name = '" + "x".repeat(30_000) + "'").get(EXPORT).statusCode();
+        assertThat(huge).isIn(400, 414);
     }
 
     /** A root span with the user and the request preview's input, started at {@code startMs}. */

@@ -409,6 +409,16 @@ class AuthTest {
                 .post("/api/2.0/mlflow/experiments/search").then().statusCode(200)
                 .extract().jsonPath().getList("experiments.experiment_id");
         assertThat(visible).containsExactly("0");
+        // The explorer's picker lists only the token's experiments; export refuses another one,
+        // also among several.
+        assertThat(as(LIMITED).get("/api/tracebridge/v1/analytics/experiments").then().statusCode(200)
+                .extract().jsonPath().getList("experiments.experiment_id")).containsExactly("0");
+        as(LIMITED).get("/api/tracebridge/v1/traces/export?experiment_id=" + other).then().statusCode(403)
+                .body("error_code", equalTo("PERMISSION_DENIED"));
+        as(LIMITED).get("/api/tracebridge/v1/traces/export?experiment_id=0&experiment_id=" + other).then().statusCode(403);
+        String ownExport = as(LIMITED).get("/api/tracebridge/v1/traces/export?experiment_id=0").then().statusCode(200)
+                .extract().asString();
+        assertThat(ownExport).contains(own.traceId).doesNotContain(inOther.traceId);
         // Nothing of the refused requests changed the other experiment's trace.
         as(READ).get("/api/3.0/mlflow/traces/" + inOther.traceId).then().statusCode(200)
                 .body("trace.trace_info.tags.k", org.hamcrest.Matchers.nullValue())

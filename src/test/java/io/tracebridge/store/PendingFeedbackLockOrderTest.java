@@ -39,10 +39,7 @@ class PendingFeedbackLockOrderTest {
         String traceId = Traces.send(exp, "chat", requestId);
         String pendingId = "pf-" + UUID.randomUUID();
         long now = System.currentTimeMillis();
-        Db.rows(pool, "INSERT INTO pending_feedback (pending_id, client_request_id, experiment_id, name, value_json, "
-                + "value_text, rationale, source_type, source_id, metadata_json, status, create_time, expires_at) "
-                + "VALUES ($1, $2, $3, 'thumbs', 'true', 'true', 'late', 'HUMAN', 'u1', '{}', 'PENDING', $4, $5)",
-                pendingId, requestId, Long.parseLong(exp), now, now + 3_600_000L);
+        pendingRow(pendingId, requestId, exp, now);
 
         SqlConnection batch = pool.getConnection().await().atMost(Duration.ofSeconds(5));
         CompletableFuture<int[]> sweep;
@@ -85,10 +82,7 @@ class PendingFeedbackLockOrderTest {
                 + "ORDER BY request_time DESC, trace_id LIMIT 1", requestId).get(0).getString("trace_id");
         String pendingId = "pf-" + UUID.randomUUID();
         long now = System.currentTimeMillis();
-        Db.rows(pool, "INSERT INTO pending_feedback (pending_id, client_request_id, experiment_id, name, value_json, "
-                + "value_text, rationale, source_type, source_id, metadata_json, status, create_time, expires_at) "
-                + "VALUES ($1, $2, $3, 'thumbs', 'true', 'true', 'late', 'HUMAN', 'u1', '{}', 'PENDING', $4, $5)",
-                pendingId, requestId, Long.parseLong(exp), now, now + 3_600_000L);
+        pendingRow(pendingId, requestId, exp, now);
         SqlConnection writer = pool.getConnection().await().atMost(Duration.ofSeconds(5));
         try {
             writer.query("BEGIN").execute().await().atMost(Duration.ofSeconds(5));
@@ -103,6 +97,14 @@ class PendingFeedbackLockOrderTest {
         pending.sweep(System.currentTimeMillis(), 0).await().atMost(Duration.ofSeconds(10));
         assertThat(Db.rows(pool, "SELECT status, trace_id FROM pending_feedback WHERE pending_id = $1", pendingId).get(0)
                 .getString("trace_id")).isEqualTo(newest);
+    }
+
+    /** A pending feedback row as a commit race leaves it: PENDING although its trace is stored. */
+    private void pendingRow(String pendingId, String requestId, String experimentId, long now) {
+        Db.rows(pool, "INSERT INTO pending_feedback (pending_id, client_request_id, experiment_id, name, value_json, "
+                + "value_text, rationale, source_type, source_id, metadata_json, status, create_time, expires_at) "
+                + "VALUES ($1, $2, $3, 'thumbs', 'true', 'true', 'late', 'HUMAN', 'u1', '{}', 'PENDING', $4, $5)",
+                pendingId, requestId, Long.parseLong(experimentId), now, now + 3_600_000L);
     }
 
     private String status(String pendingId) {
