@@ -91,7 +91,7 @@ public class RetentionSweeper {
                         LOG.info("Retention: skipped, another replica is expiring traces");
                         return new Run(false, 0, 0, took);
                     }
-                    Run run = new Run(true, done.get()[0].intValue(), done.get()[1], took);
+                    Run run = new Run(true, (int) done.get()[0], done.get()[1], took);
                     metrics.done(run.tracesDeleted(), Duration.ofMillis(took), clock.millis());
                     LOG.infof("Retention: deleted %d traces of %d experiments with a retention in %d ms",
                             run.tracesDeleted(), run.experimentsWithRetention(), took);
@@ -104,7 +104,7 @@ public class RetentionSweeper {
     }
 
     /** Expires each experiment's traces in turn: {experiments with a retention, traces deleted}. */
-    private Uni<Long[]> expire(Map<Long, String> tags, long nowMs) {
+    private Uni<long[]> expire(Map<Long, String> tags, long nowMs) {
         long[] totals = new long[2];
         return Multi.createFrom().iterable(tags.entrySet())
                 .onItem().transformToUniAndConcatenate(e -> {
@@ -115,8 +115,7 @@ public class RetentionSweeper {
                     totals[0]++;
                     return expireAll(e.getKey(), nowMs - retention.get().toMillis());
                 })
-                .collect().in(() -> totals, (t, n) -> t[1] += n)
-                .map(t -> new Long[] {t[0], t[1]});
+                .collect().in(() -> totals, (t, n) -> t[1] += n);
     }
 
     private Uni<Long> expireAll(long experimentId, long cutoffMs) {
