@@ -20,6 +20,13 @@ import java.util.List;
  * obvious); {@code SearchIndexTest} checks the plans.
  */
 public final class PgTraceQuery {
+    /**
+     * A trace's spans, in its own partition: the trace row's span_part prunes every other one
+     * at run time (migration V9).
+     */
+    private static final String SPANS_OF_TRACE =
+            "EXISTS (SELECT 1 FROM spans s WHERE s.trace_id = t.trace_id AND s.span_part = t.span_part AND ";
+
     private static final int INDEXED_PREFIX_CHARS = Schema.INDEXED_PREFIX_CHARS;
 
     /** Span attribute values as text: the string itself, or the JSON text of other types. */
@@ -140,7 +147,7 @@ public final class PgTraceQuery {
             return "EXISTS (SELECT 1 FROM trace_metadata m WHERE m.trace_id = t.trace_id AND m.key = "
                     + params.text(m.key()) + " AND " + listCondition(m.negated(), m.values(), "m.value") + ")";
         } else if (condition instanceof Condition.AnySpanContent a) {
-            return "EXISTS (SELECT 1 FROM spans s WHERE s.trace_id = t.trace_id AND "
+            return SPANS_OF_TRACE
                     + stringCondition(a.op(), a.pattern(), "s.content") + ")";
         } else if (condition instanceof Condition.OneSpan s) {
             return oneSpan(s);
@@ -291,7 +298,7 @@ public final class PgTraceQuery {
                 throw new IllegalStateException("No SQL for span condition " + c);
             }
         }
-        return "EXISTS (SELECT 1 FROM spans s WHERE s.trace_id = t.trace_id AND " + String.join(" AND ", parts) + ")";
+        return SPANS_OF_TRACE + String.join(" AND ", parts) + ")";
     }
 
     private static String spanColumn(Condition.SpanField field) {

@@ -18,6 +18,7 @@ import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -35,8 +36,8 @@ public class PgTraceStore implements TraceStore {
     private static final String UPSERT_TRACES = """
             INSERT INTO traces AS t (trace_id, experiment_id, client_request_id, client_request_id_rank,
                 session_id, session_rank, user_id, user_rank, request_time, end_time, state, has_root,
-                request_preview, response_preview, request_preview_source, response_preview_source)
-            SELECT * FROM unnest($1::varchar[], $2::bigint[], $3::varchar[], $4::smallint[], $5::varchar[],
+                request_preview, response_preview, request_preview_source, response_preview_source, span_part)
+            SELECT *, $17::date FROM unnest($1::varchar[], $2::bigint[], $3::varchar[], $4::smallint[], $5::varchar[],
                 $6::smallint[], $7::varchar[], $8::smallint[], $9::bigint[], $10::bigint[], $11::varchar[],
                 $12::boolean[], $13::text[], $14::text[], $15::varchar[], $16::varchar[])
             ORDER BY 1
@@ -63,7 +64,7 @@ public class PgTraceStore implements TraceStore {
                 response_preview_source = CASE WHEN %2$s THEN EXCLUDED.response_preview_source
                     ELSE t.response_preview_source END
             WHERE t.experiment_id = EXCLUDED.experiment_id
-            RETURNING t.trace_id
+            RETURNING t.trace_id, t.span_part
             """.formatted(previewWins("request"), previewWins("response"));
 
     /**
@@ -78,10 +79,11 @@ public class PgTraceStore implements TraceStore {
 
     private static final String UPSERT_SPANS = """
             INSERT INTO spans AS s (trace_id, span_id, parent_span_id, name, span_type, status,
-                start_time_ns, end_time_ns, content, input_tokens, output_tokens, total_tokens)
+                start_time_ns, end_time_ns, content, input_tokens, output_tokens, total_tokens, span_part)
             SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::text[], $5::text[],
-                $6::varchar[], $7::bigint[], $8::bigint[], $9::text[], $10::bigint[], $11::bigint[], $12::bigint[])
-            ON CONFLICT (trace_id, span_id) DO UPDATE SET
+                $6::varchar[], $7::bigint[], $8::bigint[], $9::text[], $10::bigint[], $11::bigint[], $12::bigint[],
+                $13::date[])
+            ON CONFLICT (trace_id, span_id, span_part) DO UPDATE SET
                 parent_span_id = EXCLUDED.parent_span_id, name = EXCLUDED.name,
                 span_type = EXCLUDED.span_type, status = EXCLUDED.status,
                 start_time_ns = EXCLUDED.start_time_ns, end_time_ns = EXCLUDED.end_time_ns,
@@ -97,20 +99,20 @@ public class PgTraceStore implements TraceStore {
      * reports counts too (a parent that already rolls up its children). The walk up each
      * reporting span's parents stops after 64 steps (parent cycles in hostile input). A value from
      * StartTraceV3 ({@code Rank.EXPLICIT}) stays. A trace without reporting spans costs one probe of the partial
-     * index of migration V7.
+     * index of migration V7, in its own partition ($4: each trace's span_part).
      */
     private static final String UPSERT_TOKEN_USAGE = """
             WITH RECURSIVE usage AS (
-                SELECT trace_id, span_id, parent_span_id, input_tokens, output_tokens, total_tokens
-                FROM spans
-                WHERE trace_id = ANY($1::varchar[])
-                    AND (input_tokens IS NOT NULL OR output_tokens IS NOT NULL OR total_tokens IS NOT NULL)
+                SELECT s.trace_id, s.span_part, s.span_id, s.parent_span_id, s.input_tokens, s.output_tokens, s.total_tokens
+                FROM unnest($1::varchar[], $4::date[]) AS b(trace_id, span_part)
+                JOIN spans s ON s.trace_id = b.trace_id AND s.span_part = b.span_part
+                WHERE s.input_tokens IS NOT NULL OR s.output_tokens IS NOT NULL OR s.total_tokens IS NOT NULL
             ), walk AS (
-                SELECT trace_id, span_id AS origin, parent_span_id AS ancestor, 1 AS depth
+                SELECT trace_id, span_part, span_id AS origin, parent_span_id AS ancestor, 1 AS depth
                 FROM usage WHERE parent_span_id IS NOT NULL
                 UNION ALL
-                SELECT w.trace_id, w.origin, s.parent_span_id, w.depth + 1
-                FROM walk w JOIN spans s ON s.trace_id = w.trace_id AND s.span_id = w.ancestor
+                SELECT w.trace_id, w.span_part, w.origin, s.parent_span_id, w.depth + 1
+                FROM walk w JOIN spans s ON s.trace_id = w.trace_id AND s.span_part = w.span_part AND s.span_id = w.ancestor
                 WHERE s.parent_span_id IS NOT NULL AND w.depth < 64
             ), sums AS (
                 SELECT u.trace_id, sum(COALESCE(u.input_tokens, 0)) AS input,
@@ -131,10 +133,13 @@ public class PgTraceStore implements TraceStore {
                 OR m.source IS DISTINCT FROM EXCLUDED.source)
             """;
 
-    /** Spans already stored per trace of the batch (index-only scans of the primary key). */
+    /**
+     * Spans already stored per trace of the batch (index-only scans of the primary key of the
+     * trace's own partition: $2 holds each trace's span_part).
+     */
     private static final String SPAN_COUNTS = """
-            SELECT t.id AS trace_id, (SELECT count(*) FROM spans s WHERE s.trace_id = t.id) AS spans
-            FROM unnest($1::varchar[]) AS t(id)
+            SELECT t.id AS trace_id, (SELECT count(*) FROM spans s WHERE s.trace_id = t.id AND s.span_part = t.part) AS spans
+            FROM unnest($1::varchar[], $2::date[]) AS t(id, part)
             """;
 
     /**
@@ -180,10 +185,12 @@ public class PgTraceStore implements TraceStore {
     private final SearchStatements searches;
     private final java.time.Duration writeTimeout;
     private final java.time.Clock clock;
+    private final SpanPartitionStore partitions;
 
     public PgTraceStore(Pool pool, ReadPool reads, SearchStatements searches, io.tracebridge.ops.TracebridgeConfig config,
-                        java.time.Clock clock) {
+                        java.time.Clock clock, SpanPartitionStore partitions) {
         this.pool = pool;
+        this.partitions = partitions;
         this.reads = reads;
         this.clock = clock;
         this.searches = searches;
@@ -202,17 +209,23 @@ public class PgTraceStore implements TraceStore {
         if (drafts.isEmpty()) {
             return Uni.createFrom().item(WriteOutcome.NOTHING_LEFT_OUT);
         }
-        Tuple traces = traceRows(experiment, drafts);
+        return write(experiment, drafts, maxSpansPerTrace, true);
+    }
+
+    private Uni<WriteOutcome> write(Experiment experiment, List<TraceDraft> drafts, int maxSpansPerTrace, boolean firstTry) {
+        LocalDate today = SpanPartitionStore.dayOf(clock.millis());
+        Tuple traces = traceRows(experiment, drafts).addValue(today);
         return pool.withTransaction(conn -> conn.preparedQuery(UPSERT_TRACES).execute(traces)
                         .chain(owned -> {
-                            java.util.Set<String> own = new java.util.HashSet<>();
+                            // Each trace's partition: today's for a new trace, the first day's for one stored before.
+                            Map<String, LocalDate> own = new HashMap<>();
                             for (Row r : owned) {
-                                own.add(r.getString("trace_id"));
+                                own.put(r.getString("trace_id"), r.getLocalDate("span_part"));
                             }
                             Map<String, Integer> foreign = new java.util.TreeMap<>();
                             List<TraceDraft> mine = new ArrayList<>(drafts.size());
                             for (TraceDraft d : drafts) {
-                                if (own.contains(d.traceId())) {
+                                if (own.containsKey(d.traceId())) {
                                     mine.add(d);
                                 } else {
                                     foreign.merge(d.traceId(), d.spans().size(), Integer::sum);
@@ -221,9 +234,13 @@ public class PgTraceStore implements TraceStore {
                             if (mine.isEmpty()) {
                                 return Uni.createFrom().item(new WriteOutcome(0, foreign));
                             }
-                            return writeOwn(conn, experiment, mine, maxSpansPerTrace)
+                            return writeOwn(conn, experiment, mine, own, maxSpansPerTrace)
                                     .map(overCap -> new WriteOutcome(overCap, foreign));
                         }))
+                // A day whose partition is missing (the service was down when it should have been
+                // made, or the clock jumped): make it, and write again.
+                .onFailure(t -> firstTry && SpanPartitionStore.isMissingPartition(t))
+                .recoverWithUni(t -> partitions.ensure(today).chain(() -> write(experiment, drafts, maxSpansPerTrace, false)))
                 .onFailure(Sql::isRetryable).retry().atMost(3)
                 // The whole write, retries included: a frozen backend never answers.
                 .ifNoItem().after(writeTimeout).failWith(() -> new StoreTimeoutException("The batch's transaction", writeTimeout));
@@ -231,13 +248,14 @@ public class PgTraceStore implements TraceStore {
 
     /** Spans (within the cap), metadata, tags and pending feedback of traces the experiment holds. */
     private Uni<Integer> writeOwn(SqlConnection conn, Experiment experiment, List<TraceDraft> drafts,
-                                         int maxSpansPerTrace) {
+                                  Map<String, LocalDate> parts, int maxSpansPerTrace) {
         Tuple metadata = metadataRows(drafts);
         Tuple tags = tagRows(experiment, drafts);
         String[] requestIds = drafts.stream().map(d -> d.value(TraceDraft.Field.CLIENT_REQUEST_ID))
                 .filter(java.util.Objects::nonNull).map(Sql::text).distinct().toArray(String[]::new);
         String[] traceIds = drafts.stream().map(TraceDraft::traceId).distinct().toArray(String[]::new);
-        return conn.preparedQuery(SPAN_COUNTS).execute(Tuple.of(traceIds))
+        LocalDate[] traceParts = java.util.Arrays.stream(traceIds).map(parts::get).toArray(LocalDate[]::new);
+        return conn.preparedQuery(SPAN_COUNTS).execute(Tuple.of(traceIds, traceParts))
                 .chain(counts -> {
                     java.util.Set<String> full = new java.util.HashSet<>();
                     for (Row r : counts) {
@@ -250,11 +268,11 @@ public class PgTraceStore implements TraceStore {
                     int refused = drafts.stream().filter(d -> full.contains(d.traceId()))
                             .mapToInt(d -> d.spans().size()).sum();
                     Uni<?> spans = open.isEmpty() ? Uni.createFrom().voidItem()
-                            : conn.preparedQuery(UPSERT_SPANS).execute(spanRows(open));
+                            : conn.preparedQuery(UPSERT_SPANS).execute(spanRows(open, parts));
                     return spans.replaceWith(refused);
                 })
                 .call(() -> execIfAny(conn, UPSERT_METADATA, metadata))
-                .call(() -> conn.preparedQuery(UPSERT_TOKEN_USAGE).execute(Tuple.of(traceIds, Rank.ROOT_SPAN, Rank.EXPLICIT)))
+                .call(() -> conn.preparedQuery(UPSERT_TOKEN_USAGE).execute(Tuple.of(traceIds, Rank.ROOT_SPAN, Rank.EXPLICIT, traceParts)))
                 .call(() -> conn.preparedQuery(UPSERT_TAGS).execute(tags))
                 .call(() -> requestIds.length == 0 ? Uni.createFrom().voidItem()
                         : conn.preparedQuery(PendingFeedbackSql.ATTACH)
@@ -308,7 +326,7 @@ public class PgTraceStore implements TraceStore {
                 start, end, state, hasRoot, reqPreview, respPreview, reqPreviewSource, respPreviewSource});
     }
 
-    private static Tuple spanRows(List<TraceDraft> drafts) {
+    private static Tuple spanRows(List<TraceDraft> drafts, Map<String, LocalDate> parts) {
         int n = 0;
         for (TraceDraft d : drafts) {
             n += d.spans().size();
@@ -325,6 +343,7 @@ public class PgTraceStore implements TraceStore {
         Long[] inputTokens = new Long[n];
         Long[] outputTokens = new Long[n];
         Long[] totalTokens = new Long[n];
+        LocalDate[] spanParts = new LocalDate[n];
         int i = 0;
         for (TraceDraft d : drafts) {
             for (SpanRecord s : d.spans()) {
@@ -342,11 +361,12 @@ public class PgTraceStore implements TraceStore {
                     outputTokens[i] = s.tokens().output();
                     totalTokens[i] = s.tokens().total();
                 }
+                spanParts[i] = parts.get(d.traceId());
                 i++;
             }
         }
         return Tuple.from(new Object[] {traceIds, spanIds, parents, names, types, statuses, starts, ends, contents,
-                inputTokens, outputTokens, totalTokens});
+                inputTokens, outputTokens, totalTokens, spanParts});
     }
 
     private static Tuple metadataRows(List<TraceDraft> drafts) {
@@ -557,9 +577,12 @@ public class PgTraceStore implements TraceStore {
         if (traceIds.isEmpty()) {
             return Uni.createFrom().item(Map.of());
         }
+        // Through the trace rows, so that each trace's spans are read from its partition only.
         return from.preparedQuery("""
-                        SELECT trace_id, content FROM spans WHERE trace_id = ANY($1)
-                        ORDER BY trace_id, start_time_ns, span_id
+                        SELECT s.trace_id, s.content FROM traces t
+                        JOIN spans s ON s.trace_id = t.trace_id AND s.span_part = t.span_part
+                        WHERE t.trace_id = ANY($1)
+                        ORDER BY s.trace_id, s.start_time_ns, s.span_id
                         """)
                 .execute(Tuple.of(traceIds.toArray(String[]::new)))
                 .map(rows -> {

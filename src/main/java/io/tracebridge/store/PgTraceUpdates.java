@@ -29,11 +29,11 @@ public class PgTraceUpdates implements TraceUpdates {
     private static final String START_TRACE = """
             INSERT INTO traces AS t (trace_id, experiment_id, client_request_id, client_request_id_rank, session_id,
                 session_rank, user_id, user_rank, request_time, end_time, state, request_preview, response_preview,
-                request_preview_source, response_preview_source, info_finalized)
+                request_preview_source, response_preview_source, info_finalized, span_part)
             VALUES ($1, $2, $3, CASE WHEN $3::varchar IS NULL THEN $11::smallint ELSE $12::smallint END, $4,
                 CASE WHEN $4::varchar IS NULL THEN $11 ELSE $12 END, $5, CASE WHEN $5::varchar IS NULL THEN $11 ELSE $12 END,
                 $6, $7, $8, $9, $10, CASE WHEN $9::text IS NULL THEN NULL ELSE '' END,
-                CASE WHEN $10::text IS NULL THEN NULL ELSE '' END, true)
+                CASE WHEN $10::text IS NULL THEN NULL ELSE '' END, true, $13::date)
             ON CONFLICT (trace_id) DO UPDATE SET
                 client_request_id = COALESCE(EXCLUDED.client_request_id, t.client_request_id),
                 client_request_id_rank = GREATEST(t.client_request_id_rank, EXCLUDED.client_request_id_rank),
@@ -85,20 +85,24 @@ public class PgTraceUpdates implements TraceUpdates {
 
     @Override
     public Uni<Integer> deleteTraces(long experimentId, List<String> traceIds) {
-        return pool.preparedQuery("DELETE FROM traces WHERE experiment_id = $1 AND trace_id = ANY($2)")
+        return pool.withTransaction(conn -> conn.preparedQuery(
+                        "DELETE FROM traces WHERE experiment_id = $1 AND trace_id = ANY($2) RETURNING trace_id, span_part")
                 .execute(Tuple.of(experimentId, traceIds.toArray(String[]::new)))
-                .map(rs -> rs.rowCount());
+                .chain(rows -> SpanPartitionStore.deleteSpansOf(conn, rows))
+                .map(List::size));
     }
 
     @Override
     public Uni<Integer> deleteOlderThan(long experimentId, long maxTimestampMs, Integer maxTraces) {
-        return pool.preparedQuery("""
+        return pool.withTransaction(conn -> conn.preparedQuery("""
                         DELETE FROM traces WHERE trace_id IN (
                             SELECT trace_id FROM traces WHERE experiment_id = $1 AND request_time <= $2
                             ORDER BY request_time, trace_id LIMIT $3)
+                        RETURNING trace_id, span_part
                         """)
                 .execute(Tuple.of(experimentId, maxTimestampMs, maxTraces == null ? Integer.MAX_VALUE : maxTraces))
-                .map(rs -> rs.rowCount());
+                .chain(rows -> SpanPartitionStore.deleteSpansOf(conn, rows))
+                .map(List::size));
     }
 
     @Override
@@ -110,7 +114,7 @@ public class PgTraceUpdates implements TraceUpdates {
         Tuple trace = Tuple.from(new Object[] {info.traceId(), Long.parseLong(experiment.experimentId()),
                 Sql.text(info.clientRequestId()), Sql.text(session), Sql.text(user), info.requestTimeMs(), end,
                 info.state().name(), Sql.text(info.requestPreview()), Sql.text(info.responsePreview()),
-                Rank.NONE, Rank.EXPLICIT});
+                Rank.NONE, Rank.EXPLICIT, SpanPartitionStore.dayOf(clock.millis())});
         List<Tuple> meta = new ArrayList<>();
         metadata.forEach((k, v) -> {
             if (!k.equals(TraceMetadataKeys.TRACE_SESSION) && !k.equals(TraceMetadataKeys.TRACE_USER)) {

@@ -15,9 +15,12 @@ import java.util.function.Supplier;
 
 /**
  * Trace expiry (docs/retention.md): which experiments keep traces how long, and the deletion of
- * a trace with everything attached to it. The spans, tags, metadata and assessments go by
- * {@code ON DELETE CASCADE}, the feedback rollup is corrected by its triggers (migration V5),
- * and pending-feedback records attached to the trace are deleted in the same transaction.
+ * a trace with everything attached to it, one by one. Tags, metadata and assessments go by
+ * {@code ON DELETE CASCADE}, the spans by a second statement on their partitions
+ * ({@link SpanPartitionStore#deleteSpansOf}), the feedback rollup is corrected by its triggers
+ * (migration V5), and pending-feedback records attached to the trace are deleted in the same
+ * transaction. Whole partitions whose traces have all expired go faster, by
+ * {@link SpanPartitionStore}.
  */
 @ApplicationScoped
 public class RetentionStore {
@@ -41,14 +44,14 @@ public class RetentionStore {
             DELETE FROM traces WHERE trace_id IN (
                 SELECT trace_id FROM traces WHERE experiment_id = $1 AND request_time < $2
                 ORDER BY request_time LIMIT $3 FOR UPDATE SKIP LOCKED)
-            RETURNING trace_id
+            RETURNING trace_id, span_part
             """;
 
     /**
      * The pending-feedback records attached to the expired traces. A statement of its own, after
      * the delete: its fresh snapshot also sees a record attached while the delete ran.
      */
-    private static final String EXPIRE_ATTACHED = "DELETE FROM pending_feedback WHERE trace_id = ANY($1)";
+    static final String EXPIRE_ATTACHED = "DELETE FROM pending_feedback WHERE trace_id = ANY($1)";
 
     private final Pool pool;
 
@@ -70,13 +73,10 @@ public class RetentionStore {
     /** Deletes at most {@code limit} traces of the experiment requested before {@code cutoffMs}; returns how many. */
     public Uni<Integer> expire(long experimentId, long cutoffMs, int limit) {
         return pool.withTransaction(conn -> conn.preparedQuery(EXPIRE).execute(Tuple.of(experimentId, cutoffMs, limit))
-                .chain(rows -> {
-                    List<String> gone = new ArrayList<>();
-                    rows.forEach(r -> gone.add(r.getString("trace_id")));
-                    return gone.isEmpty() ? Uni.createFrom().item(0)
-                            : conn.preparedQuery(EXPIRE_ATTACHED).execute(Tuple.of(gone.toArray(String[]::new)))
-                            .replaceWith(gone.size());
-                }));
+                .chain(rows -> SpanPartitionStore.deleteSpansOf(conn, rows))
+                .chain(gone -> gone.isEmpty() ? Uni.createFrom().item(0)
+                        : conn.preparedQuery(EXPIRE_ATTACHED).execute(Tuple.of(gone.toArray(String[]::new)))
+                        .replaceWith(gone.size())));
     }
 
     /**

@@ -30,10 +30,12 @@ public class RetentionSweeper {
     static final int BATCH = 2000;
 
     /** What one run did; {@code ran} is false when another replica held the lock. */
-    public record Run(boolean ran, int experimentsWithRetention, long tracesDeleted, long millis) {
+    public record Run(boolean ran, int experimentsWithRetention, long tracesDeleted, long millis,
+                      SpanPartitionKeeper.Pass partitions) {
     }
 
     private final RetentionStore store;
+    private final SpanPartitionKeeper partitions;
     private final RetentionMetrics metrics;
     private final Vertx vertx;
     private final Clock clock;
@@ -42,9 +44,10 @@ public class RetentionSweeper {
     private long timerId = -1;
     private final java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean();
 
-    public RetentionSweeper(RetentionStore store, RetentionMetrics metrics, TracebridgeConfig config, Vertx vertx,
-                            Clock clock) {
+    public RetentionSweeper(RetentionStore store, SpanPartitionKeeper partitions, RetentionMetrics metrics,
+                            TracebridgeConfig config, Vertx vertx, Clock clock) {
         this.store = store;
+        this.partitions = partitions;
         this.metrics = metrics;
         this.vertx = vertx;
         this.clock = clock;
@@ -57,6 +60,9 @@ public class RetentionSweeper {
     }
 
     void start(@Observes StartupEvent event) {
+        // Today's partition at once (a write that finds it missing makes it too); the rest with each run.
+        partitions.createAhead(io.tracebridge.store.SpanPartitionStore.dayOf(clock.millis())).subscribe().with(
+                made -> { }, t -> LOG.warnf("Partitions: could not create today's at start-up: %s", t.toString()));
         timerId = vertx.setPeriodic(interval.toMillis(), id -> runNow());
     }
 
@@ -80,21 +86,33 @@ public class RetentionSweeper {
         sweep().onTermination().invoke(() -> running.set(false)).subscribe().with(run -> { }, failure -> { });
     }
 
-    /** One run at the clock's time, logged and counted. */
+    /**
+     * One run at the clock's time, logged and counted: first the partitions (made ahead, and
+     * dropped behind where every trace in them has expired), then the remaining expired traces
+     * one by one.
+     */
     public Uni<Run> sweep() {
         long started = clock.millis();
-        return store.exclusively(() -> store.experimentTags(Retention.TAG).chain(tags -> expire(tags, started)))
+        SpanPartitionKeeper.Pass[] pass = new SpanPartitionKeeper.Pass[1];
+        return store.exclusively(() -> store.experimentTags(Retention.TAG).chain(tags -> {
+                    Map<Long, Optional<Duration>> retentions = new java.util.HashMap<>();
+                    tags.forEach((id, value) -> retentions.put(id, Retention.of(value, byDefault)));
+                    return partitions.maintain(started, retentions).invoke(p -> pass[0] = p)
+                            .chain(() -> expire(retentions, started));
+                }))
                 .map(done -> {
                     long took = clock.millis() - started;
                     if (done.isEmpty()) {
                         metrics.skipped();
                         LOG.info("Retention: skipped, another replica is expiring traces");
-                        return new Run(false, 0, 0, took);
+                        return new Run(false, 0, 0, took, new SpanPartitionKeeper.Pass(0, 0, 0));
                     }
-                    Run run = new Run(true, (int) done.get()[0], done.get()[1], took);
-                    metrics.done(run.tracesDeleted(), Duration.ofMillis(took), clock.millis());
-                    LOG.infof("Retention: deleted %d traces of %d experiments with a retention in %d ms",
-                            run.tracesDeleted(), run.experimentsWithRetention(), took);
+                    Run run = new Run(true, (int) done.get()[0], done.get()[1] + pass[0].tracesDeleted(), took, pass[0]);
+                    metrics.done(run.tracesDeleted(), pass[0].dropped(), Duration.ofMillis(took), clock.millis());
+                    LOG.infof("Retention: deleted %d traces of %d experiments with a retention in %d ms "
+                                    + "(%d with %d span partitions dropped; %d partitions created)",
+                            run.tracesDeleted(), run.experimentsWithRetention(), took, pass[0].tracesDeleted(),
+                            pass[0].dropped(), pass[0].created());
                     return run;
                 })
                 .onFailure().invoke(t -> {
@@ -104,11 +122,11 @@ public class RetentionSweeper {
     }
 
     /** Expires each experiment's traces in turn: {experiments with a retention, traces deleted}. */
-    private Uni<long[]> expire(Map<Long, String> tags, long nowMs) {
+    private Uni<long[]> expire(Map<Long, Optional<Duration>> retentions, long nowMs) {
         long[] totals = new long[2];
-        return Multi.createFrom().iterable(tags.entrySet())
+        return Multi.createFrom().iterable(new java.util.TreeMap<>(retentions).entrySet())
                 .onItem().transformToUniAndConcatenate(e -> {
-                    Optional<Duration> retention = Retention.of(e.getValue(), byDefault);
+                    Optional<Duration> retention = e.getValue();
                     if (retention.isEmpty()) {
                         return Uni.createFrom().item(0L);
                     }

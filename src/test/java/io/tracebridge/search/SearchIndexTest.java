@@ -29,10 +29,10 @@ class SearchIndexTest {
         long exp = Long.parseLong(Experiments.create("plans"));
         pool.preparedQuery("""
                 INSERT INTO traces (trace_id, experiment_id, client_request_id, session_id, user_id, request_time,
-                    end_time, state, has_root)
+                    end_time, state, has_root, span_part)
                 SELECT 'tr-plan-' || $2 || '-' || g, $1, 'req-' || g, 'session-' || (g % 400), 'user-' || (g % 1000),
                     1700000000000 + g * 1000, 1700000000000 + g * 1000 + 50,
-                    CASE WHEN g % 50 = 0 THEN 'ERROR' ELSE 'OK' END, true
+                    CASE WHEN g % 50 = 0 THEN 'ERROR' ELSE 'OK' END, true, current_date
                 FROM generate_series(1, 20000) g
                 """).execute(Tuple.of(exp, Long.toString(exp))).await().indefinitely();
         pool.preparedQuery("""

@@ -23,6 +23,8 @@ import java.util.SplittableRandom;
  * becomes (traces, spans with the same OTel JSON documents, six tags per trace) loaded with
  * {@code COPY} into copies of the same tables with the same indexes, in chunks of
  * {@code --chunk} spans per transaction. Tables live in schema {@code bench_copy}, dropped after.
+ * The spans go into one table with the indexes of a day partition of {@code spans} (migration
+ * V9): the partition today's ingest writes to.
  */
 public final class CopyBaseline {
     private CopyBaseline() {
@@ -45,6 +47,7 @@ public final class CopyBaseline {
                 s.execute("DROP SCHEMA IF EXISTS bench_copy CASCADE");
                 s.execute("CREATE SCHEMA bench_copy");
                 for (String t : List.of("traces", "spans", "trace_tags")) {
+                    // LIKE of the partitioned spans gives a plain table with a partition's columns and indexes.
                     s.execute("CREATE TABLE bench_copy." + t + " (LIKE public." + t + " INCLUDING ALL)");
                 }
             }
@@ -56,10 +59,11 @@ public final class CopyBaseline {
             while (done < spans) {
                 rows.fill(Math.min(chunk, spans - done));
                 copy.copyIn("COPY bench_copy.traces (trace_id, experiment_id, client_request_id, client_request_id_rank, "
-                        + "session_id, session_rank, user_id, user_rank, request_time, end_time, state, has_root) FROM STDIN",
+                        + "session_id, session_rank, user_id, user_rank, request_time, end_time, state, has_root, span_part) "
+                        + "FROM STDIN",
                         new StringReader(rows.traces.toString()));
                 copy.copyIn("COPY bench_copy.spans (trace_id, span_id, parent_span_id, name, span_type, status, "
-                        + "start_time_ns, end_time_ns, content) FROM STDIN", new StringReader(rows.spans.toString()));
+                        + "start_time_ns, end_time_ns, content, span_part) FROM STDIN", new StringReader(rows.spans.toString()));
                 copy.copyIn("COPY bench_copy.trace_tags (trace_id, key, value, rank) FROM STDIN",
                         new StringReader(rows.tags.toString()));
                 conn.commit();
@@ -100,6 +104,7 @@ public final class CopyBaseline {
             tags.setLength(0);
             spanCount = 0;
             long now = System.currentTimeMillis();
+            String day = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
             while (spanCount < n) {
                 int size = 5 + random.nextInt(16);
                 byte[] traceId = bytes(16);
@@ -108,7 +113,7 @@ public final class CopyBaseline {
                 int user = random.nextInt(10_000);
                 traces.append(id).append("\t0\treq-").append(id).append("\t2\tsession-").append(user * 3)
                         .append("\t2\tuser-").append(user).append("\t2\t").append(now).append('\t').append(now + 200)
-                        .append("\tOK\tt\n");
+                        .append("\tOK\tt\t").append(day).append('\n');
                 for (String[] tag : new String[][] {{"environment", "bench"}, {"service.name", "bench-chatbot"},
                         {"deployment.environment", "bench"}, {"mlflow.traceName", "POST /chat"},
                         {"mlflow.artifactLocation", "mlflow-artifacts:/0/traces/" + id + "/artifacts"},
@@ -131,7 +136,7 @@ public final class CopyBaseline {
                     spans.append(id).append('\t').append(spanId).append('\t').append(root ? "\\N" : rootId).append('\t')
                             .append(root ? "POST /chat" : "step-" + i).append("\tLLM\tOK\t").append(now * 1_000_000L)
                             .append('\t').append(now * 1_000_000L + 8_000_000L).append('\t')
-                            .append(content.replace("\\", "\\\\")).append('\n');
+                            .append(content.replace("\\", "\\\\")).append('\t').append(day).append('\n');
                     spanCount++;
                 }
             }

@@ -73,17 +73,30 @@ public final class SearchBench {
         int chunk = 50_000;
         long start = System.nanoTime();
         try (Connection conn = jdbc(a)) {
+            // Each trace is stored in the day partition of its request time, as if it had arrived
+            // then; the fill makes those partitions as the service does (store.SpanPartitionStore).
+            java.time.LocalDate first = java.time.Instant.ofEpochMilli(BASE_MS).atZone(java.time.ZoneOffset.UTC).toLocalDate();
+            java.time.LocalDate last = java.time.Instant.ofEpochMilli(BASE_MS + (traces + 1L) * 1000)
+                    .atZone(java.time.ZoneOffset.UTC).toLocalDate();
+            try (Statement s = conn.createStatement()) {
+                for (java.time.LocalDate d = first; !d.isAfter(last); d = d.plusDays(1)) {
+                    String table = "spans_p" + java.time.format.DateTimeFormatter.BASIC_ISO_DATE.format(d);
+                    s.execute("CREATE TABLE IF NOT EXISTS " + table + " PARTITION OF spans FOR VALUES FROM ('" + d
+                            + "') TO ('" + d.plusDays(1) + "')");
+                }
+            }
             for (int from = 1; from <= traces; from += chunk) {
                 int to = Math.min(traces, from + chunk - 1);
                 exec(conn, """
                         INSERT INTO traces (trace_id, experiment_id, client_request_id, session_id, session_rank, user_id,
-                            user_rank, request_time, end_time, state, has_root, request_preview, response_preview)
+                            user_rank, request_time, end_time, state, has_root, request_preview, response_preview, span_part)
                         SELECT 'tr-' || md5(?::text || '-' || g), ?, 'req-' || g, 'session-' || (g / 5), 2,
                             'user-' || (g % 20000), 2, ? + g * 1000::bigint, ? + g * 1000::bigint + 50 + g % 2000,
                             CASE WHEN g % 40 = 0 THEN 'ERROR' ELSE 'OK' END, true,
-                            '{"question": "how do I reset my password?"}', '{"answer": "use the reset link"}'
+                            '{"question": "how do I reset my password?"}', '{"answer": "use the reset link"}',
+                            (to_timestamp((? + g * 1000::bigint) / 1000.0) AT TIME ZONE 'UTC')::date
                         FROM generate_series(?, ?) g
-                        """, exp, exp, BASE_MS, BASE_MS, from, to);
+                        """, exp, exp, BASE_MS, BASE_MS, BASE_MS, from, to);
                 exec(conn, """
                         INSERT INTO trace_tags (trace_id, key, value, rank)
                         SELECT 'tr-' || md5(?::text || '-' || g), k.key,
@@ -95,7 +108,7 @@ public final class SearchBench {
                         """, exp, from, to);
                 exec(conn, """
                         INSERT INTO spans (trace_id, span_id, parent_span_id, name, span_type, status, start_time_ns,
-                            end_time_ns, content)
+                            end_time_ns, content, span_part)
                         SELECT 'tr-' || md5(?::text || '-' || g), lpad(to_hex(g * 16 + s), 16, '0'),
                             CASE WHEN s = 0 THEN NULL ELSE lpad(to_hex(g * 16), 16, '0') END,
                             CASE WHEN s = 0 THEN 'POST /chat' ELSE 'step-' || s END,
@@ -105,9 +118,10 @@ public final class SearchBench {
                               || '","name":"step-' || s || '","attributes":[{"key":"mlflow.spanInputs","value":'
                               || '{"string_value":"{\\"query\\": \\"' || repeat(md5((g + s)::text), 5)
                               || '\\"}"}},{"key":"mlflow.spanOutputs","value":{"string_value":"{\\"text\\": \\"'
-                              || repeat(md5((g - s)::text), 5) || '\\"}"}}]}'
+                              || repeat(md5((g - s)::text), 5) || '\\"}"}}]}',
+                            (to_timestamp((? + g * 1000::bigint) / 1000.0) AT TIME ZONE 'UTC')::date
                         FROM generate_series(?, ?) g, generate_series(0, 9) s
-                        """, exp, BASE_MS, BASE_MS, from, to);
+                        """, exp, BASE_MS, BASE_MS, BASE_MS, from, to);
                 exec(conn, """
                         INSERT INTO assessments (assessment_id, trace_id, name, kind, value_json, value_text, source_type,
                             source_id, create_time, last_update_time)

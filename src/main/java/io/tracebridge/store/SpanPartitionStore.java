@@ -1,0 +1,218 @@
+package io.tracebridge.store;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.pgclient.PgException;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The day partitions of {@code spans} (migration V9, docs/partitioning.md): a trace's spans live
+ * in the partition of the UTC day the trace was first stored on ({@code traces.span_part}).
+ * This class creates a day's partition ahead of its day, lists the partitions with their bounds,
+ * and removes a partition behind once no trace refers to it.
+ *
+ * <p>Partition DDL cannot take bind parameters. The only values formatted into it are a table
+ * name and date literals made here from a {@link LocalDate} ({@code spans_p20261203},
+ * {@code '2026-12-03'}), never text from a request.
+ */
+@ApplicationScoped
+public class SpanPartitionStore {
+    /** The parent table. */
+    public static final String PARENT = "spans";
+    /** The partition V9 made of the spans stored before partitioning, all with span_part 1970-01-01. */
+    public static final String LEGACY = "spans_legacy";
+
+    /** Serialises partition creation across replicas ({@code pg_advisory_xact_lock}). */
+    static final long CREATE_LOCK_KEY = 0x54425f504152L;
+
+    private static final DateTimeFormatter NAME_DAY = DateTimeFormatter.BASIC_ISO_DATE;
+    private static final Pattern BOUND = Pattern.compile(
+            "FOR VALUES FROM \\('(\\d{4}-\\d{2}-\\d{2})'\\) TO \\('(\\d{4}-\\d{2}-\\d{2})'\\)");
+
+    private static final String LIST = """
+            SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound, i.inhdetachpending AS pending
+            FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+            WHERE i.inhparent = to_regclass($1)
+            ORDER BY c.relname
+            """;
+
+    /** Per experiment, the newest request time among the traces of a partition's days [$1, $2). */
+    private static final String NEWEST_PER_EXPERIMENT = """
+            SELECT experiment_id, max(request_time) AS newest FROM traces
+            WHERE span_part >= $1 AND span_part < $2 GROUP BY experiment_id
+            """;
+
+    private static final String ANY_TRACE = "SELECT EXISTS (SELECT 1 FROM traces WHERE span_part >= $1 AND span_part < $2) AS any";
+
+    /**
+     * At most $5 traces of the days [$1, $2) requested before their experiment's cutoff (the
+     * pairs $3/$4); their spans stay, to go with the partition. Traces a writer holds are left
+     * for the next run.
+     */
+    private static final String EXPIRE_TRACES_OF = """
+            DELETE FROM traces WHERE trace_id IN (
+                SELECT t.trace_id FROM traces t
+                JOIN unnest($3::bigint[], $4::bigint[]) AS c(experiment_id, cutoff) ON c.experiment_id = t.experiment_id
+                WHERE t.span_part >= $1 AND t.span_part < $2 AND t.request_time < c.cutoff
+                LIMIT $5 FOR UPDATE OF t SKIP LOCKED)
+            RETURNING trace_id
+            """;
+
+    /**
+     * The spans of deleted traces, by the (trace_id, span_part) pairs their delete returned: each
+     * pair reaches only its own partition (run-time pruning on the join). A statement of its own
+     * after the trace delete, so that its fresh snapshot also sees spans a concurrent write
+     * committed before the trace row was deleted.
+     */
+    private static final String DELETE_SPANS_OF = """
+            DELETE FROM spans s USING unnest($1::varchar[], $2::date[]) AS g(trace_id, span_part)
+            WHERE s.trace_id = g.trace_id AND s.span_part = g.span_part
+            """;
+
+    /** Deletes the spans of the traces in {@code deleted} (rows with trace_id and span_part); their IDs. */
+    static Uni<List<String>> deleteSpansOf(io.vertx.mutiny.sqlclient.SqlConnection conn, Iterable<Row> deleted) {
+        List<String> ids = new ArrayList<>();
+        List<LocalDate> parts = new ArrayList<>();
+        for (Row r : deleted) {
+            ids.add(r.getString("trace_id"));
+            parts.add(r.getLocalDate("span_part"));
+        }
+        if (ids.isEmpty()) {
+            return Uni.createFrom().item(ids);
+        }
+        return conn.preparedQuery(DELETE_SPANS_OF)
+                .execute(Tuple.of(ids.toArray(String[]::new), parts.toArray(LocalDate[]::new)))
+                .replaceWith(ids);
+    }
+
+    /** A partition of {@code spans}: the days [from, to). */
+    public record Partition(String table, LocalDate from, LocalDate to, boolean detachPending) {
+    }
+
+    private final Pool pool;
+
+    public SpanPartitionStore(Pool pool) {
+        this.pool = pool;
+    }
+
+    /** The partition day of something stored at {@code epochMs}: its UTC date. */
+    public static LocalDate dayOf(long epochMs) {
+        return java.time.Instant.ofEpochMilli(epochMs).atZone(ZoneOffset.UTC).toLocalDate();
+    }
+
+    static String tableOf(LocalDate day) {
+        return PARENT + "_p" + NAME_DAY.format(day);
+    }
+
+    /** Whether a write failed because no partition takes its day (SQLSTATE 23514 on the spans insert). */
+    public static boolean isMissingPartition(Throwable t) {
+        PgException pg = StoreFailures.pgException(t);
+        return pg != null && "23514".equals(pg.getSqlState()) && pg.getErrorMessage() != null
+                && pg.getErrorMessage().startsWith("no partition of relation \"" + PARENT + "\"");
+    }
+
+    /** The partitions of {@code spans}, by name (so by day, the legacy one after the days). */
+    public Uni<List<Partition>> list() {
+        return pool.preparedQuery(LIST).execute(Tuple.of(PARENT)).map(rows -> {
+            List<Partition> out = new ArrayList<>();
+            for (Row r : rows) {
+                Matcher m = BOUND.matcher(r.getString("bound"));
+                if (m.find()) {
+                    out.add(new Partition(r.getString("name"), LocalDate.parse(m.group(1)), LocalDate.parse(m.group(2)),
+                            r.getBoolean("pending")));
+                }
+            }
+            return out;
+        });
+    }
+
+    /**
+     * Makes sure the partition of {@code day} exists; true when this call created it. The table
+     * is created first and then attached, which locks {@code spans} only in SHARE UPDATE
+     * EXCLUSIVE mode: ingest and searches go on meanwhile.
+     */
+    public Uni<Boolean> ensure(LocalDate day) {
+        String table = tableOf(day);
+        return pool.withTransaction(conn -> conn.preparedQuery("SELECT pg_advisory_xact_lock($1)").execute(Tuple.of(CREATE_LOCK_KEY))
+                .chain(() -> conn.preparedQuery("SELECT to_regclass($1) IS NOT NULL AS present").execute(Tuple.of(table)))
+                .chain(rows -> {
+                    if (rows.iterator().next().getBoolean("present")) {
+                        return Uni.createFrom().item(false);
+                    }
+                    return conn.query("SET LOCAL lock_timeout = '10s'").execute()
+                            .chain(() -> conn.query("CREATE TABLE " + table + " (LIKE " + PARENT
+                                    + " INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)").execute())
+                            .chain(() -> conn.query("ALTER TABLE " + PARENT + " ATTACH PARTITION " + table
+                                    + " FOR VALUES FROM ('" + day + "') TO ('" + day.plusDays(1) + "')").execute())
+                            .replaceWith(true);
+                }));
+    }
+
+    /** Per experiment, the newest request time among the traces of the partition. */
+    public Uni<Map<Long, Long>> newestPerExperiment(Partition p) {
+        return pool.preparedQuery(NEWEST_PER_EXPERIMENT).execute(Tuple.of(p.from(), p.to())).map(rows -> {
+            Map<Long, Long> out = new java.util.LinkedHashMap<>();
+            for (Row r : rows) {
+                out.put(r.getLong("experiment_id"), r.getLong("newest"));
+            }
+            return out;
+        });
+    }
+
+    /**
+     * Deletes at most {@code limit} traces of the partition whose request time is before their
+     * experiment's cutoff, without touching spans (the partition goes with them); returns how
+     * many. Pending feedback attached to them goes in the same transaction.
+     */
+    public Uni<Integer> expireTraces(Partition p, Map<Long, Long> cutoffs, int limit) {
+        Long[] experiments = cutoffs.keySet().toArray(Long[]::new);
+        Long[] cutoff = cutoffs.values().toArray(Long[]::new);
+        return pool.withTransaction(conn -> conn.preparedQuery(EXPIRE_TRACES_OF)
+                .execute(Tuple.from(new Object[] {p.from(), p.to(), experiments, cutoff, limit}))
+                .chain(rows -> {
+                    List<String> gone = new ArrayList<>();
+                    rows.forEach(r -> gone.add(r.getString("trace_id")));
+                    return gone.isEmpty() ? Uni.createFrom().item(0)
+                            : conn.preparedQuery(RetentionStore.EXPIRE_ATTACHED).execute(Tuple.of(gone.toArray(String[]::new)))
+                            .replaceWith(gone.size());
+                }));
+    }
+
+    /** Whether any trace still refers to the partition's days. */
+    public Uni<Boolean> referenced(Partition p) {
+        return pool.preparedQuery(ANY_TRACE).execute(Tuple.of(p.from(), p.to()))
+                .map(rows -> rows.iterator().next().getBoolean("any"));
+    }
+
+    /**
+     * Detaches the partition and drops it. {@code DETACH ... CONCURRENTLY} (PostgreSQL 14) does
+     * not block the writes and reads of the other partitions; it runs outside a transaction, so
+     * a detach that was interrupted is finished with {@code FINALIZE}. Call it only for a
+     * partition no trace refers to ({@link #referenced}).
+     */
+    public Uni<Void> drop(Partition p) {
+        String detach = "ALTER TABLE " + PARENT + " DETACH PARTITION " + quoted(p.table())
+                + (p.detachPending() ? " FINALIZE" : " CONCURRENTLY");
+        return pool.withConnection(conn -> conn.query("SET lock_timeout = '10s'").execute()
+                .chain(() -> conn.query(detach).execute())
+                .chain(() -> conn.query("DROP TABLE " + quoted(p.table())).execute())
+                .eventually(() -> conn.query("RESET lock_timeout").execute()))
+                .replaceWithVoid();
+    }
+
+    /** A partition name as read from the catalogue, quoted as an identifier. */
+    private static String quoted(String table) {
+        return "\"" + table.replace("\"", "\"\"") + "\"";
+    }
+}
