@@ -174,6 +174,14 @@ public class PgTraceStore implements TraceStore {
                     OR g.source IS DISTINCT FROM EXCLUDED.source)
             """;
 
+    /** The spans of traces $1, through the trace rows: each trace's are read from its own partition only. */
+    static final String SELECT_SPANS = """
+            SELECT s.trace_id, s.content FROM traces t
+            JOIN spans s ON s.trace_id = t.trace_id AND s.span_part = t.span_part
+            WHERE t.trace_id = ANY($1)
+            ORDER BY s.trace_id, s.start_time_ns, s.span_id
+            """;
+
     private static final String SELECT_TRACES = """
             SELECT trace_id, experiment_id, client_request_id, session_id, user_id, request_time, end_time,
                 state, has_root, request_preview, response_preview
@@ -577,13 +585,7 @@ public class PgTraceStore implements TraceStore {
         if (traceIds.isEmpty()) {
             return Uni.createFrom().item(Map.of());
         }
-        // Through the trace rows, so that each trace's spans are read from its partition only.
-        return from.preparedQuery("""
-                        SELECT s.trace_id, s.content FROM traces t
-                        JOIN spans s ON s.trace_id = t.trace_id AND s.span_part = t.span_part
-                        WHERE t.trace_id = ANY($1)
-                        ORDER BY s.trace_id, s.start_time_ns, s.span_id
-                        """)
+        return from.preparedQuery(SELECT_SPANS)
                 .execute(Tuple.of(traceIds.toArray(String[]::new)))
                 .map(rows -> {
                     Map<String, List<String>> out = new LinkedHashMap<>();

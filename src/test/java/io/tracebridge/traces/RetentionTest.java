@@ -153,7 +153,7 @@ class RetentionTest {
         assertThat(Retention.of(null, Optional.empty())).isEmpty();
     }
 
-    private static String experiment(String retention) {
+    static String experiment(String retention) {
         String id = Experiments.create("retention");
         given().contentType("application/json")
                 .body("{\"experiment_id\": \"" + id + "\", \"key\": \"" + Retention.TAG + "\", \"value\": \"" + retention + "\"}")
@@ -162,7 +162,7 @@ class RetentionTest {
     }
 
     /** A root and a child span, started at {@code startMs}, sent with the real OTel SDK exporter. */
-    private static String send(String experimentId, long startMs, String clientRequestId) {
+    static String send(String experimentId, long startMs, String clientRequestId) {
         RecordingExporter rec = new RecordingExporter();
         Tracer tracer = Otel.tracer(Otel.recordingProvider(rec, Attributes.empty()));
         Span root = tracer.spanBuilder("chat").setStartTimestamp(startMs, TimeUnit.MILLISECONDS).startSpan();

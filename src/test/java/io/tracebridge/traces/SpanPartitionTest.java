@@ -1,0 +1,151 @@
+package io.tracebridge.traces;
+
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.quarkus.test.junit.QuarkusTest;
+import io.tracebridge.store.SpanPartitionStore;
+import io.tracebridge.support.AdjustableClock;
+import io.tracebridge.support.Db;
+import io.tracebridge.support.Otel;
+import io.tracebridge.support.RecordingExporter;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The day partitions of spans (docs/partitioning.md) across a simulated clock: partitions made
+ * ahead, spans re-sent after midnight staying with their trace's first day, a write finding its
+ * day's partition missing, and a partition dropped whole once every trace in it has expired while
+ * a partition that still holds a kept trace stays and loses only its expired traces. Each test
+ * moves the clock years ahead of the others, so that their days do not meet.
+ */
+@QuarkusTest
+class SpanPartitionTest {
+    @Inject
+    RetentionSweeper sweeper;
+
+    @Inject
+    AdjustableClock clock;
+
+    @Inject
+    Pool pool;
+
+    @AfterEach
+    void resetClock() {
+        clock.reset();
+    }
+
+    @Test
+    void partitionsAreMadeAheadAndSpansResentAfterMidnightStayInTheirTracesFirstDay() {
+        String exp = RetentionTest.experiment("forever");
+        clock.advance(Duration.ofDays(3000));
+        LocalDate day = today();
+        assertThat(sweeper.sweep().await().atMost(Duration.ofSeconds(30)).ran()).isTrue();
+        for (int ahead = 0; ahead <= SpanPartitionKeeper.DAYS_AHEAD; ahead++) {
+            assertThat(exists(day.plusDays(ahead))).as("partition of %s", day.plusDays(ahead)).isTrue();
+        }
+
+        RecordingExporter rec = new RecordingExporter();
+        Tracer tracer = Otel.tracer(Otel.recordingProvider(rec, Attributes.empty()));
+        Span root = tracer.spanBuilder("chat").startSpan();
+        tracer.spanBuilder("llm").setParent(Context.root().with(root)).startSpan().end();
+        root.end();
+        List<SpanData> first = List.copyOf(rec.spans());
+        assertThat(Otel.send(Otel.httpExporter(exp, null), first)).isTrue();
+        String traceId = "tr-" + root.getSpanContext().getTraceId();
+        assertThat(partitionOf(traceId)).isEqualTo(day);
+
+        // The next day: the same batch again (an exporter's retry) and one more span of the trace.
+        clock.advance(Duration.ofDays(1));
+        assertThat(Otel.send(Otel.httpExporter(exp, null), first)).isTrue();
+        RecordingExporter later = new RecordingExporter();
+        Tracer lateTracer = Otel.tracer(Otel.recordingProvider(later, Attributes.empty()));
+        SpanContext parent = root.getSpanContext();
+        lateTracer.spanBuilder("late tool call").setParent(Context.root().with(Span.wrap(parent))).startSpan().end();
+        assertThat(Otel.send(Otel.httpExporter(exp, null), later.spans())).isTrue();
+
+        assertThat(partitionOf(traceId)).isEqualTo(day);
+        assertThat(Db.rows(pool, "SELECT tableoid::regclass::text AS t, count(*) AS n FROM spans WHERE trace_id = $1 GROUP BY 1",
+                traceId)).singleElement().satisfies(r -> {
+                    assertThat(r.getString("t")).isEqualTo(table(day));
+                    assertThat(r.getLong("n")).isEqualTo(3);
+                });
+        given().get("/api/3.0/mlflow/traces/get?trace_id=" + traceId).then().statusCode(200)
+                .body("trace.spans.size()", org.hamcrest.Matchers.equalTo(3));
+    }
+
+    @Test
+    void aWriteWhoseDayHasNoPartitionYetMakesIt() {
+        String exp = RetentionTest.experiment("forever");
+        clock.advance(Duration.ofDays(5000));
+        LocalDate day = today();
+        assertThat(exists(day)).isFalse();
+        String traceId = RetentionTest.send(exp, System.currentTimeMillis(), null);
+        assertThat(exists(day)).isTrue();
+        assertThat(partitionOf(traceId)).isEqualTo(day);
+        assertThat(Db.count(pool, "SELECT count(*) FROM spans WHERE trace_id = $1", traceId)).isEqualTo(2);
+    }
+
+    @Test
+    void aPartitionWhoseTracesAllExpiredGoesWholeAndOneWithAKeptTraceStays() {
+        String shortLived = RetentionTest.experiment("P1D");
+        String kept = RetentionTest.experiment("forever");
+        long requested = System.currentTimeMillis();
+        clock.advance(Duration.ofDays(4000));
+        LocalDate dayX = today();
+        String onlyExpired = RetentionTest.send(shortLived, requested, null);
+        clock.advance(Duration.ofDays(1));
+        LocalDate dayY = today();
+        String expiredBesideKept = RetentionTest.send(shortLived, requested, null);
+        String keptTrace = RetentionTest.send(kept, requested, null);
+        assertThat(List.of(partitionOf(onlyExpired), partitionOf(expiredBesideKept), partitionOf(keptTrace)))
+                .containsExactly(dayX, dayY, dayY);
+
+        clock.advance(Duration.ofDays(3));
+        RetentionSweeper.Run run = sweeper.sweep().await().atMost(Duration.ofSeconds(60));
+
+        assertThat(run.partitions().dropped()).isGreaterThanOrEqualTo(1);
+        assertThat(exists(dayX)).as("the partition of day X, all of whose traces expired").isFalse();
+        assertThat(exists(dayY)).as("the partition of day Y, which holds a kept trace").isTrue();
+        for (String gone : List.of(onlyExpired, expiredBesideKept)) {
+            given().get("/api/3.0/mlflow/traces/get?trace_id=" + gone).then().statusCode(404);
+            for (String t : List.of("spans", "trace_tags", "trace_metadata")) {
+                assertThat(Db.count(pool, "SELECT count(*) FROM " + t + " WHERE trace_id = $1", gone)).as(t).isZero();
+            }
+        }
+        given().get("/api/3.0/mlflow/traces/get?trace_id=" + keptTrace).then().statusCode(200);
+        assertThat(Db.count(pool, "SELECT count(*) FROM spans WHERE trace_id = $1", keptTrace)).isEqualTo(2);
+        assertThat(given().get("/q/metrics").then().statusCode(200).extract().asString())
+                .contains("tracebridge_retention_partitions_dropped_total");
+    }
+
+    private LocalDate today() {
+        return SpanPartitionStore.dayOf(clock.millis());
+    }
+
+    private static String table(LocalDate day) {
+        return "spans_p" + DateTimeFormatter.BASIC_ISO_DATE.format(day);
+    }
+
+    private boolean exists(LocalDate day) {
+        return Db.count(pool, "SELECT count(*) FROM pg_inherits WHERE inhrelid = to_regclass($1) AND inhparent = 'spans'::regclass",
+                table(day)) == 1;
+    }
+
+    private LocalDate partitionOf(String traceId) {
+        return Db.rows(pool, "SELECT span_part FROM traces WHERE trace_id = $1", traceId).get(0).getLocalDate("span_part");
+    }
+}
