@@ -110,7 +110,7 @@ public class RetentionSweeper {
                     Run run = new Run(true, (int) done.get()[0], done.get()[1] + pass[0].tracesDeleted(), took, pass[0]);
                     metrics.done(run.tracesDeleted(), pass[0].dropped(), Duration.ofMillis(took), clock.millis());
                     LOG.infof("Retention: deleted %d traces of %d experiments with a retention in %d ms "
-                                    + "(%d with %d span partitions dropped; %d partitions created)",
+                                    + "(%d of them with %d whole span partitions; %d partitions created)",
                             run.tracesDeleted(), run.experimentsWithRetention(), took, pass[0].tracesDeleted(),
                             pass[0].dropped(), pass[0].created());
                     return run;
