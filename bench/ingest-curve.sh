@@ -28,7 +28,7 @@ for m in $steps; do
   want=$((m * 1000000))
   if [ "$want" -gt "$have" ]; then
     echo "== fill: $have spans stored, filling to $want"
-    run io.tracebridge.bench.SearchBench --mode=fill --traces=$(((want - have) / 10)) --jdbc="$jdbc" | tail -1
+    run io.tracebridge.bench.SearchBench --mode=fill --traces=$(((want - have) / 10)) --jdbc="$jdbc" 2>&1 | tail -3
   fi
   echo "== $(stored) spans stored: OTLP/HTTP ingest, $seconds s"
   run io.tracebridge.bench.LoadGenerator --transport=http --seconds="$seconds" --concurrency=8 --batch=200 --jdbc="$jdbc" \

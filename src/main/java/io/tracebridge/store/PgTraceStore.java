@@ -99,21 +99,23 @@ public class PgTraceStore implements TraceStore {
      * reports counts too (a parent that already rolls up its children). The walk up each
      * reporting span's parents stops after 64 steps (parent cycles in hostile input). A value from
      * StartTraceV3 ({@code Rank.EXPLICIT}) stays. A trace without reporting spans costs one probe of the partial
-     * index of migration V7, in its own partition ($4: each trace's span_part).
+     * index of migration V7, in its own partition ($4: each trace's span_part; $5 the distinct
+     * days, so that only those partitions are planned and locked).
      */
     private static final String UPSERT_TOKEN_USAGE = """
             WITH RECURSIVE usage AS (
                 SELECT s.trace_id, s.span_part, s.span_id, s.parent_span_id, s.input_tokens, s.output_tokens, s.total_tokens
                 FROM unnest($1::varchar[], $4::date[]) AS b(trace_id, span_part)
                 JOIN spans s ON s.trace_id = b.trace_id AND s.span_part = b.span_part
-                WHERE s.input_tokens IS NOT NULL OR s.output_tokens IS NOT NULL OR s.total_tokens IS NOT NULL
+                WHERE s.span_part = ANY($5::date[])
+                    AND (s.input_tokens IS NOT NULL OR s.output_tokens IS NOT NULL OR s.total_tokens IS NOT NULL)
             ), walk AS (
                 SELECT trace_id, span_part, span_id AS origin, parent_span_id AS ancestor, 1 AS depth
                 FROM usage WHERE parent_span_id IS NOT NULL
                 UNION ALL
                 SELECT w.trace_id, w.span_part, w.origin, s.parent_span_id, w.depth + 1
                 FROM walk w JOIN spans s ON s.trace_id = w.trace_id AND s.span_part = w.span_part AND s.span_id = w.ancestor
-                WHERE s.parent_span_id IS NOT NULL AND w.depth < 64
+                WHERE s.span_part = ANY($5::date[]) AND s.parent_span_id IS NOT NULL AND w.depth < 64
             ), sums AS (
                 SELECT u.trace_id, sum(COALESCE(u.input_tokens, 0)) AS input,
                     sum(COALESCE(u.output_tokens, 0)) AS output,
@@ -135,10 +137,12 @@ public class PgTraceStore implements TraceStore {
 
     /**
      * Spans already stored per trace of the batch (index-only scans of the primary key of the
-     * trace's own partition: $2 holds each trace's span_part).
+     * trace's own partition: $2 holds each trace's span_part, $3 the distinct days, so that only
+     * those partitions are planned and locked).
      */
     private static final String SPAN_COUNTS = """
-            SELECT t.id AS trace_id, (SELECT count(*) FROM spans s WHERE s.trace_id = t.id AND s.span_part = t.part) AS spans
+            SELECT t.id AS trace_id, (SELECT count(*) FROM spans s
+                WHERE s.trace_id = t.id AND s.span_part = t.part AND s.span_part = ANY($3::date[])) AS spans
             FROM unnest($1::varchar[], $2::date[]) AS t(id, part)
             """;
 
@@ -174,11 +178,18 @@ public class PgTraceStore implements TraceStore {
                     OR g.source IS DISTINCT FROM EXCLUDED.source)
             """;
 
-    /** The spans of traces $1, through the trace rows: each trace's are read from its own partition only. */
+    /** The partition day of each of the traces $1. */
+    static final String SELECT_SPAN_PARTS = "SELECT trace_id, span_part FROM traces WHERE trace_id = ANY($1)";
+
+    /**
+     * The spans of traces $1 whose days are $2 (from {@link #SELECT_SPAN_PARTS}): the planner
+     * keeps only those days' partitions, and the join on the trace rows reads each trace's spans
+     * from its own partition.
+     */
     static final String SELECT_SPANS = """
             SELECT s.trace_id, s.content FROM traces t
             JOIN spans s ON s.trace_id = t.trace_id AND s.span_part = t.span_part
-            WHERE t.trace_id = ANY($1)
+            WHERE t.trace_id = ANY($1) AND s.span_part = ANY($2::date[])
             ORDER BY s.trace_id, s.start_time_ns, s.span_id
             """;
 
@@ -223,6 +234,8 @@ public class PgTraceStore implements TraceStore {
     private Uni<WriteOutcome> write(Experiment experiment, List<TraceDraft> drafts, int maxSpansPerTrace, boolean firstTry) {
         LocalDate today = SpanPartitionStore.dayOf(clock.millis());
         Tuple traces = traceRows(experiment, drafts).addValue(today);
+        java.util.Set<LocalDate> batchDays = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        batchDays.add(today);
         return pool.withTransaction(conn -> conn.preparedQuery(UPSERT_TRACES).execute(traces)
                         .chain(owned -> {
                             // Each trace's partition: today's for a new trace, the first day's for one stored before.
@@ -230,6 +243,7 @@ public class PgTraceStore implements TraceStore {
                             for (Row r : owned) {
                                 own.put(r.getString("trace_id"), r.getLocalDate("span_part"));
                             }
+                            batchDays.addAll(own.values());
                             Map<String, Integer> foreign = new java.util.TreeMap<>();
                             List<TraceDraft> mine = new ArrayList<>(drafts.size());
                             for (TraceDraft d : drafts) {
@@ -247,8 +261,10 @@ public class PgTraceStore implements TraceStore {
                         }))
                 // A day whose partition is missing (the service was down when it should have been
                 // made, or the clock jumped): make it, and write again.
-                .onFailure(t -> firstTry && SpanPartitionStore.isMissingPartition(t))
-                .recoverWithUni(t -> partitions.ensure(today).chain(() -> write(experiment, drafts, maxSpansPerTrace, false)))
+                .onFailure(t -> firstTry && StoreFailures.isMissingPartition(t))
+                .recoverWithUni(t -> io.smallrye.mutiny.Multi.createFrom().iterable(List.copyOf(batchDays))
+                        .onItem().transformToUniAndConcatenate(partitions::ensure).collect().last()
+                        .chain(() -> write(experiment, drafts, maxSpansPerTrace, false)))
                 .onFailure(Sql::isRetryable).retry().atMost(3)
                 // The whole write, retries included: a frozen backend never answers.
                 .ifNoItem().after(writeTimeout).failWith(() -> new StoreTimeoutException("The batch's transaction", writeTimeout));
@@ -263,7 +279,8 @@ public class PgTraceStore implements TraceStore {
                 .filter(java.util.Objects::nonNull).map(Sql::text).distinct().toArray(String[]::new);
         String[] traceIds = drafts.stream().map(TraceDraft::traceId).distinct().toArray(String[]::new);
         LocalDate[] traceParts = java.util.Arrays.stream(traceIds).map(parts::get).toArray(LocalDate[]::new);
-        return conn.preparedQuery(SPAN_COUNTS).execute(Tuple.of(traceIds, traceParts))
+        LocalDate[] days = SpanPartitionStore.days(java.util.Arrays.asList(traceParts));
+        return conn.preparedQuery(SPAN_COUNTS).execute(Tuple.of(traceIds, traceParts, days))
                 .chain(counts -> {
                     java.util.Set<String> full = new java.util.HashSet<>();
                     for (Row r : counts) {
@@ -280,7 +297,7 @@ public class PgTraceStore implements TraceStore {
                     return spans.replaceWith(refused);
                 })
                 .call(() -> execIfAny(conn, UPSERT_METADATA, metadata))
-                .call(() -> conn.preparedQuery(UPSERT_TOKEN_USAGE).execute(Tuple.of(traceIds, Rank.ROOT_SPAN, Rank.EXPLICIT, traceParts)))
+                .call(() -> conn.preparedQuery(UPSERT_TOKEN_USAGE).execute(Tuple.from(new Object[] {traceIds, Rank.ROOT_SPAN, Rank.EXPLICIT, traceParts, days})))
                 .call(() -> conn.preparedQuery(UPSERT_TAGS).execute(tags))
                 .call(() -> requestIds.length == 0 ? Uni.createFrom().voidItem()
                         : conn.preparedQuery(PendingFeedbackSql.ATTACH)
@@ -585,9 +602,18 @@ public class PgTraceStore implements TraceStore {
         if (traceIds.isEmpty()) {
             return Uni.createFrom().item(Map.of());
         }
-        return from.preparedQuery(SELECT_SPANS)
-                .execute(Tuple.of(traceIds.toArray(String[]::new)))
+        String[] ids = traceIds.toArray(String[]::new);
+        return from.withConnection(conn -> conn.preparedQuery(SELECT_SPAN_PARTS).execute(Tuple.of((Object) ids))
+                .chain(parts -> {
+                    List<LocalDate> found = new ArrayList<>();
+                    parts.forEach(r -> found.add(r.getLocalDate("span_part")));
+                    return found.isEmpty() ? Uni.createFrom().<io.vertx.mutiny.sqlclient.RowSet<Row>>nullItem()
+                            : conn.preparedQuery(SELECT_SPANS).execute(Tuple.of(ids, SpanPartitionStore.days(found)));
+                }))
                 .map(rows -> {
+                    if (rows == null) {
+                        return Map.<String, List<String>>of();
+                    }
                     Map<String, List<String>> out = new LinkedHashMap<>();
                     for (Row r : rows) {
                         out.computeIfAbsent(r.getString("trace_id"), k -> new ArrayList<>()).add(r.getString("content"));

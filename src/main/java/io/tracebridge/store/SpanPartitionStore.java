@@ -4,7 +4,6 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
-import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.LocalDate;
@@ -47,10 +46,39 @@ public class SpanPartitionStore {
             ORDER BY c.relname
             """;
 
-    /** Per experiment, the newest request time among the traces of a partition's days [$1, $2). */
+    /**
+     * Per experiment, the newest request time among the traces of day $1: a loose index scan of
+     * {@code traces_span_part_idx}, one descent per experiment present that day (not one entry
+     * per trace), so that a run over many kept days stays cheap.
+     */
     private static final String NEWEST_PER_EXPERIMENT = """
-            SELECT experiment_id, max(request_time) AS newest FROM traces
-            WHERE span_part >= $1 AND span_part < $2 GROUP BY experiment_id
+            WITH RECURSIVE e AS (
+                SELECT min(experiment_id) AS id FROM traces WHERE span_part = $1
+                UNION ALL
+                SELECT (SELECT min(experiment_id) FROM traces WHERE span_part = $1 AND experiment_id > e.id)
+                FROM e WHERE e.id IS NOT NULL
+            )
+            SELECT id AS experiment_id,
+                (SELECT max(request_time) FROM traces WHERE span_part = $1 AND experiment_id = e.id) AS newest
+            FROM e WHERE id IS NOT NULL
+            """;
+
+    /**
+     * Spans of day [$1, $2) whose trace row is gone: left when a partition's traces were expired
+     * without their spans but the partition could not be dropped after all (a trace a writer held
+     * was skipped and then moved, a retention was lengthened, the drop failed). One scan of that
+     * partition, only in that case.
+     */
+    private static final String DELETE_ORPHANS_OF = """
+            DELETE FROM spans s WHERE s.span_part >= $1 AND s.span_part < $2
+                AND NOT EXISTS (SELECT 1 FROM traces t WHERE t.trace_id = s.trace_id AND t.span_part = s.span_part)
+            """;
+
+    /** Tables of day partitions that were detached but not dropped (a drop that failed). */
+    private static final String LEFTOVERS = """
+            SELECT c.relname AS name FROM pg_class c
+            WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' AND NOT c.relispartition
+                AND c.relname ~ '^spans_p[0-9]{8}$'
             """;
 
     private static final String ANY_TRACE = "SELECT EXISTS (SELECT 1 FROM traces WHERE span_part >= $1 AND span_part < $2) AS any";
@@ -77,8 +105,16 @@ public class SpanPartitionStore {
      */
     private static final String DELETE_SPANS_OF = """
             DELETE FROM spans s USING unnest($1::varchar[], $2::date[]) AS g(trace_id, span_part)
-            WHERE s.trace_id = g.trace_id AND s.span_part = g.span_part
+            WHERE s.trace_id = g.trace_id AND s.span_part = g.span_part AND s.span_part = ANY($3::date[])
             """;
+
+    /**
+     * The distinct days of {@code parts}: statements add {@code span_part = ANY(days)}, so that
+     * the planner opens (and locks) only those days' partitions, not every partition.
+     */
+    static LocalDate[] days(java.util.Collection<LocalDate> parts) {
+        return new java.util.TreeSet<>(parts).toArray(LocalDate[]::new);
+    }
 
     /** Deletes the spans of the traces in {@code deleted} (rows with trace_id and span_part); their IDs. */
     static Uni<List<String>> deleteSpansOf(io.vertx.mutiny.sqlclient.SqlConnection conn, Iterable<Row> deleted) {
@@ -92,7 +128,7 @@ public class SpanPartitionStore {
             return Uni.createFrom().item(ids);
         }
         return conn.preparedQuery(DELETE_SPANS_OF)
-                .execute(Tuple.of(ids.toArray(String[]::new), parts.toArray(LocalDate[]::new)))
+                .execute(Tuple.of(ids.toArray(String[]::new), parts.toArray(LocalDate[]::new), days(parts)))
                 .replaceWith(ids);
     }
 
@@ -113,13 +149,6 @@ public class SpanPartitionStore {
 
     static String tableOf(LocalDate day) {
         return PARENT + "_p" + NAME_DAY.format(day);
-    }
-
-    /** Whether a write failed because no partition takes its day (SQLSTATE 23514 on the spans insert). */
-    public static boolean isMissingPartition(Throwable t) {
-        PgException pg = StoreFailures.pgException(t);
-        return pg != null && "23514".equals(pg.getSqlState()) && pg.getErrorMessage() != null
-                && pg.getErrorMessage().startsWith("no partition of relation \"" + PARENT + "\"");
     }
 
     /** The partitions of {@code spans}, by name (so by day, the legacy one after the days). */
@@ -144,14 +173,24 @@ public class SpanPartitionStore {
      */
     public Uni<Boolean> ensure(LocalDate day) {
         String table = tableOf(day);
-        return pool.withTransaction(conn -> conn.preparedQuery("SELECT pg_advisory_xact_lock($1)").execute(Tuple.of(CREATE_LOCK_KEY))
-                .chain(() -> conn.preparedQuery("SELECT to_regclass($1) IS NOT NULL AS present").execute(Tuple.of(table)))
+        // The lock timeout first: it bounds the wait for the advisory lock too, and stays below
+        // the write timeout of a batch that makes its day's partition.
+        return pool.withTransaction(conn -> conn.query("SET LOCAL lock_timeout = '4s'").execute()
+                .chain(() -> conn.preparedQuery("SELECT pg_advisory_xact_lock($1)").execute(Tuple.of(CREATE_LOCK_KEY)))
+                .chain(() -> conn.preparedQuery("""
+                        SELECT EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass($1)
+                            AND inhparent = to_regclass($2)) AS present, to_regclass($1) IS NOT NULL AS table_exists
+                        """).execute(Tuple.of(table, PARENT)))
                 .chain(rows -> {
-                    if (rows.iterator().next().getBoolean("present")) {
+                    Row r = rows.iterator().next();
+                    if (r.getBoolean("present")) {
                         return Uni.createFrom().item(false);
                     }
-                    return conn.query("SET LOCAL lock_timeout = '10s'").execute()
-                            .chain(() -> conn.query("CREATE TABLE " + table + " (LIKE " + PARENT
+                    // A table of that name that is no partition (detached, not dropped) holds
+                    // nothing live: it is replaced.
+                    Uni<?> clear = r.getBoolean("table_exists") ? conn.query("DROP TABLE " + table).execute()
+                            : Uni.createFrom().voidItem();
+                    return clear.chain(() -> conn.query("CREATE TABLE " + table + " (LIKE " + PARENT
                                     + " INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)").execute())
                             .chain(() -> conn.query("ALTER TABLE " + PARENT + " ATTACH PARTITION " + table
                                     + " FOR VALUES FROM ('" + day + "') TO ('" + day.plusDays(1) + "')").execute())
@@ -159,9 +198,12 @@ public class SpanPartitionStore {
                 }));
     }
 
-    /** Per experiment, the newest request time among the traces of the partition. */
+    /**
+     * Per experiment, the newest request time among the traces of the partition (a day
+     * partition, or the legacy one, whose traces all have its first day).
+     */
     public Uni<Map<Long, Long>> newestPerExperiment(Partition p) {
-        return pool.preparedQuery(NEWEST_PER_EXPERIMENT).execute(Tuple.of(p.from(), p.to())).map(rows -> {
+        return pool.preparedQuery(NEWEST_PER_EXPERIMENT).execute(Tuple.of(p.from())).map(rows -> {
             Map<Long, Long> out = new java.util.LinkedHashMap<>();
             for (Row r : rows) {
                 out.put(r.getLong("experiment_id"), r.getLong("newest"));
@@ -189,6 +231,24 @@ public class SpanPartitionStore {
                 }));
     }
 
+    /** Deletes the partition's spans whose trace is gone ({@link #DELETE_ORPHANS_OF}); how many. */
+    public Uni<Integer> deleteOrphans(Partition p) {
+        return pool.preparedQuery(DELETE_ORPHANS_OF).execute(Tuple.of(p.from(), p.to())).map(rows -> rows.rowCount());
+    }
+
+    /** Drops the tables of day partitions that were detached but never dropped; how many. */
+    public Uni<Integer> dropLeftovers() {
+        return pool.query(LEFTOVERS).execute().chain(rows -> {
+            List<String> names = new ArrayList<>();
+            rows.forEach(r -> names.add(r.getString("name")));
+            Uni<Integer> done = Uni.createFrom().item(0);
+            for (String name : names) {
+                done = done.chain(n -> pool.query("DROP TABLE IF EXISTS " + quoted(name)).execute().replaceWith(n + 1));
+            }
+            return done;
+        });
+    }
+
     /** Whether any trace still refers to the partition's days. */
     public Uni<Boolean> referenced(Partition p) {
         return pool.preparedQuery(ANY_TRACE).execute(Tuple.of(p.from(), p.to()))
@@ -198,15 +258,16 @@ public class SpanPartitionStore {
     /**
      * Detaches the partition and drops it. {@code DETACH ... CONCURRENTLY} (PostgreSQL 14) does
      * not block the writes and reads of the other partitions; it runs outside a transaction, so
-     * a detach that was interrupted is finished with {@code FINALIZE}. Call it only for a
-     * partition no trace refers to ({@link #referenced}).
+     * a detach that was interrupted is finished with {@code FINALIZE}. PostgreSQL allows one
+     * pending detach per table, so callers finish a pending one before starting another. Call it
+     * only for a partition no trace refers to ({@link #referenced}).
      */
     public Uni<Void> drop(Partition p) {
         String detach = "ALTER TABLE " + PARENT + " DETACH PARTITION " + quoted(p.table())
                 + (p.detachPending() ? " FINALIZE" : " CONCURRENTLY");
         return pool.withConnection(conn -> conn.query("SET lock_timeout = '10s'").execute()
                 .chain(() -> conn.query(detach).execute())
-                .chain(() -> conn.query("DROP TABLE " + quoted(p.table())).execute())
+                .chain(() -> conn.query("DROP TABLE IF EXISTS " + quoted(p.table())).execute())
                 .eventually(() -> conn.query("RESET lock_timeout").execute()))
                 .replaceWithVoid();
     }

@@ -48,7 +48,9 @@ public final class StoreFailures {
      *       frozen backend or server);</li>
      *   <li>PostgreSQL errors of SQLSTATE class 08 (connection exception), 53 (insufficient
      *       resources, e.g. too many connections), 57P (shutdown, crash recovery, "cannot connect
-     *       now") and 55000;</li>
+     *       now"), 55000 and 55P03 (a lock not granted within {@code lock_timeout});</li>
+     *   <li>a row for a day of {@code spans} that has no partition yet ({@link #isMissingPartition}):
+     *       the partition is made and the write can be retried;</li>
      *   <li>the Vert.x failures listed in {@link #VERTX_UNAVAILABLE_MESSAGES}.</li>
      * </ul>
      */
@@ -60,7 +62,8 @@ public final class StoreFailures {
             }
             String s = sqlState(c);
             if (s != null) {
-                return s.startsWith("08") || s.startsWith("53") || s.startsWith("57P") || s.equals("55000");
+                return s.startsWith("08") || s.startsWith("53") || s.startsWith("57P") || s.equals("55000")
+                        || s.equals("55P03") || isMissingPartition(c);
             }
             if ((c.getClass() == NoStackTraceThrowable.class || c.getClass() == VertxException.class)
                     && c.getMessage() != null) {
@@ -83,7 +86,18 @@ public final class StoreFailures {
      */
     public static boolean isDataError(Throwable t) {
         String s = sqlState(t);
-        return s != null && (s.startsWith("21") || s.startsWith("22") || s.startsWith("23"));
+        return s != null && (s.startsWith("21") || s.startsWith("22") || s.startsWith("23")) && !isMissingPartition(t);
+    }
+
+    /**
+     * Whether a write failed because no partition of {@code spans} takes its day: SQLSTATE 23514
+     * reported on the table {@code spans} itself with no constraint named (a CHECK violation
+     * names its constraint), whatever the language of the server's messages.
+     */
+    public static boolean isMissingPartition(Throwable t) {
+        PgException pg = pgException(t);
+        return pg != null && "23514".equals(pg.getSqlState()) && SpanPartitionStore.PARENT.equals(pg.getTable())
+                && pg.getConstraint() == null;
     }
 
     /**

@@ -29,8 +29,9 @@ public class SpanPartitionKeeper {
     /** Partitions made ahead of today. */
     public static final int DAYS_AHEAD = 2;
     /**
-     * Partitions this many days behind today or more may go; yesterday's stays whatever its
-     * traces, so that a replica whose clock is a little behind still finds its day.
+     * A partition may go once it ended at least this many days before today: yesterday's (which
+     * ends today) stays whatever its traces, so that a replica whose clock is a little behind
+     * still finds its day; the day before yesterday's may go.
      */
     static final int DAYS_KEPT_BEHIND = 1;
     static final int BATCH = 2000;
@@ -55,25 +56,47 @@ public class SpanPartitionKeeper {
 
     /**
      * Creates ahead, then removes the partitions behind whose traces have all expired, oldest
-     * first. {@code retentions} holds each experiment's retention (empty: kept forever).
+     * first. {@code retentions} holds each experiment's retention (empty: kept forever). A
+     * failure with one partition (a lock not granted in time, say) is logged and leaves it for
+     * the next run; it does not stop the others nor the row-by-row expiry after this pass.
      */
     public Uni<Pass> maintain(long nowMs, Map<Long, Optional<Duration>> retentions) {
         LocalDate today = SpanPartitionStore.dayOf(nowMs);
         LocalDate lastDroppable = today.minusDays(DAYS_KEPT_BEHIND);
-        return createAhead(today).chain(created -> store.list().chain(partitions -> {
-            List<Partition> behind = partitions.stream().filter(p -> !p.to().isAfter(lastDroppable))
-                    .sorted(java.util.Comparator.comparing(Partition::from)).toList();
-            long[] totals = new long[2];
-            return Multi.createFrom().iterable(behind)
-                    .onItem().transformToUniAndConcatenate(p -> expire(p, nowMs, retentions).invoke(gone -> {
-                        if (gone >= 0) {
-                            totals[0]++;
-                            totals[1] += gone;
-                        }
-                    }))
-                    .collect().last()
-                    .map(x -> new Pass(created, (int) totals[0], totals[1]));
-        }));
+        Uni<Integer> ahead = createAhead(today).onFailure().recoverWithItem(t -> {
+            LOG.warnf("Partitions: could not create the next days' partitions, retried next run: %s", t.toString());
+            return 0;
+        });
+        return ahead.chain(created -> store.dropLeftovers().onFailure().recoverWithItem(0)
+                .chain(() -> store.list()).chain(partitions -> {
+                    List<Partition> behind = partitions.stream().filter(p -> !p.to().isAfter(lastDroppable))
+                            .sorted(java.util.Comparator.comparing(Partition::from)).toList();
+                    // One pending detach at a time per table: finish it first, or drop nothing this run.
+                    List<Partition> pending = behind.stream().filter(Partition::detachPending).toList();
+                    Uni<Boolean> finished = Multi.createFrom().iterable(pending)
+                            .onItem().transformToUniAndConcatenate(store::drop)
+                            .collect().last().replaceWith(true)
+                            .onFailure().recoverWithItem(t -> {
+                                LOG.warnf("Partitions: could not finish a pending detach, retried next run: %s", t.toString());
+                                return false;
+                            });
+                    long[] totals = new long[] {pending.size(), 0};
+                    return finished.chain(ok -> !ok ? Uni.createFrom().item(new Pass(created, 0, 0))
+                            : Multi.createFrom().iterable(behind.stream().filter(p -> !p.detachPending()).toList())
+                            .onItem().transformToUniAndConcatenate(p -> expire(p, nowMs, retentions)
+                                    .onFailure().recoverWithItem(t -> {
+                                        LOG.warnf("Partitions: %s stays for now: %s", p.table(), t.toString());
+                                        return -1L;
+                                    })
+                                    .invoke(gone -> {
+                                        if (gone >= 0) {
+                                            totals[0]++;
+                                            totals[1] += gone;
+                                        }
+                                    }))
+                            .collect().last()
+                            .map(x -> new Pass(created, (int) totals[0], totals[1])));
+                }));
     }
 
     /** The traces deleted when the partition was dropped, or -1 when it stays. */
@@ -90,8 +113,10 @@ public class SpanPartitionKeeper {
             return expireAll(p, cutoffs)
                     .chain(deleted -> store.referenced(p).chain(still -> {
                         if (still) {
-                            // A writer held one of them; the next run takes it.
-                            return Uni.createFrom().item(-1L);
+                            // A trace stays after all (a writer held it, its time moved): the
+                            // partition stays, without the spans of the traces that went.
+                            Uni<Integer> orphans = deleted == 0 ? Uni.createFrom().item(0) : store.deleteOrphans(p);
+                            return orphans.replaceWith(-1L);
                         }
                         return store.drop(p).invoke(() -> LOG.infof("Partitions: dropped %s (%s to %s), %d traces",
                                 p.table(), p.from(), p.to(), deleted)).replaceWith(deleted);

@@ -68,6 +68,39 @@ class StoreFailuresTest {
         }
     }
 
+    /**
+     * A row for a day whose partition of spans is not made yet (the write makes it and is
+     * retried) and a lock not granted within lock_timeout are "retry later", not the request's
+     * fault, though the first is SQLSTATE class 23. Real server errors: a temporary partitioned
+     * table named spans without a partition for the row, and an advisory lock another session holds.
+     */
+    @Test
+    void aMissingSpanPartitionAndALockTimeoutAreRetryable() throws Exception {
+        PgConnection conn = await(PgConnection.connect(vertx, options()));
+        PgConnection holder = await(PgConnection.connect(vertx, options()));
+        try {
+            await(conn.query("CREATE TEMP TABLE spans (span_part date NOT NULL) PARTITION BY RANGE (span_part)").execute());
+            Throwable missing = failure(conn.query("INSERT INTO spans VALUES (DATE '2030-01-01')").execute());
+            assertThat(StoreFailures.isMissingPartition(missing)).as("%s", missing).isTrue();
+            assertThat(StoreFailures.isUnavailable(missing)).isTrue();
+            assertThat(StoreFailures.isDataError(missing)).isFalse();
+            // A CHECK violation of the same class names its constraint: still the request's fault.
+            await(conn.query("CREATE TEMP TABLE checked (n int CONSTRAINT positive CHECK (n > 0))").execute());
+            Throwable check = failure(conn.query("INSERT INTO checked VALUES (-1)").execute());
+            assertThat(StoreFailures.isMissingPartition(check)).isFalse();
+            assertThat(StoreFailures.isDataError(check)).isTrue();
+
+            await(holder.query("SELECT pg_advisory_lock(4242)").execute());
+            await(conn.query("SET lock_timeout = '50ms'").execute());
+            Throwable timedOut = failure(conn.query("SELECT pg_advisory_lock(4242)").execute());
+            assertThat(StoreFailures.sqlState(timedOut)).isEqualTo("55P03");
+            assertThat(StoreFailures.isUnavailable(timedOut)).isTrue();
+        } finally {
+            conn.close();
+            holder.close();
+        }
+    }
+
     @Test
     void refusedConnection() throws Exception {
         Throwable refused = failure(PgConnection.connect(vertx, options().setPort(PackagedApp.freePort())));

@@ -13,6 +13,8 @@ import io.tracebridge.support.Db;
 import io.tracebridge.support.Otel;
 import io.tracebridge.support.RecordingExporter;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -130,6 +132,79 @@ class SpanPartitionTest {
         assertThat(Db.count(pool, "SELECT count(*) FROM spans WHERE trace_id = $1", keptTrace)).isEqualTo(2);
         assertThat(given().get("/q/metrics").then().statusCode(200).extract().asString())
                 .contains("tracebridge_retention_partitions_dropped_total");
+    }
+
+    /**
+     * A trace a writer holds during the run is skipped: its day's partition stays (without the
+     * spans of the traces that did go), and the next run drops it.
+     */
+    @Test
+    void aDayWithAHeldTraceStaysWithoutTheSpansOfTheTracesThatWentAndGoesNextRun() {
+        String shortLived = RetentionTest.experiment("P1D");
+        long requested = System.currentTimeMillis();
+        clock.advance(Duration.ofDays(6000));
+        LocalDate day = today();
+        String expired = RetentionTest.send(shortLived, requested, null);
+        String held = RetentionTest.send(shortLived, requested, null);
+        clock.advance(Duration.ofDays(3));
+        SqlConnection writer = pool.getConnection().await().atMost(Duration.ofSeconds(5));
+        try {
+            writer.query("BEGIN").execute().await().atMost(Duration.ofSeconds(5));
+            writer.preparedQuery("SELECT 1 FROM traces WHERE trace_id = $1 FOR UPDATE").execute(Tuple.of(held))
+                    .await().atMost(Duration.ofSeconds(5));
+            sweeper.sweep().await().atMost(Duration.ofSeconds(60));
+            assertThat(exists(day)).isTrue();
+            assertThat(Db.count(pool, "SELECT count(*) FROM traces WHERE trace_id = $1", expired)).isZero();
+            assertThat(Db.count(pool, "SELECT count(*) FROM spans WHERE trace_id = $1", expired)).as("orphans").isZero();
+            assertThat(Db.count(pool, "SELECT count(*) FROM spans WHERE trace_id = $1", held)).isEqualTo(2);
+        } finally {
+            writer.query("ROLLBACK").execute().await().atMost(Duration.ofSeconds(5));
+            writer.closeAndAwait();
+        }
+        sweeper.sweep().await().atMost(Duration.ofSeconds(60));
+        assertThat(exists(day)).isFalse();
+        given().get("/api/3.0/mlflow/traces/get?trace_id=" + held).then().statusCode(404);
+    }
+
+    /**
+     * A detach that was interrupted leaves its partition "pending" (and PostgreSQL then refuses
+     * any other concurrent detach on spans); the next run finishes it and drops the table.
+     */
+    @Test
+    void anInterruptedDetachIsFinishedByTheNextRun() {
+        clock.advance(Duration.ofDays(7000));
+        LocalDate day = today();
+        sweeper.sweep().await().atMost(Duration.ofSeconds(30));
+        assertThat(exists(day)).isTrue();
+        SqlConnection reader = pool.getConnection().await().atMost(Duration.ofSeconds(5));
+        SqlConnection detacher = pool.getConnection().await().atMost(Duration.ofSeconds(5));
+        try {
+            reader.query("BEGIN").execute().await().atMost(Duration.ofSeconds(5));
+            reader.query("SELECT count(*) FROM " + table(day)).execute().await().atMost(Duration.ofSeconds(5));
+            int pid = detacher.query("SELECT pg_backend_pid() AS pid").execute().await().atMost(Duration.ofSeconds(5))
+                    .iterator().next().getInteger("pid");
+            var detach = detacher.query("ALTER TABLE spans DETACH PARTITION " + table(day) + " CONCURRENTLY").execute()
+                    .subscribeAsCompletionStage();
+            // Wait until it waits on the reader (its first transaction committed the pending state), then cancel it.
+            long until = System.currentTimeMillis() + 10_000;
+            while (Db.count(pool, "SELECT count(*) FROM pg_inherits WHERE inhrelid = to_regclass($1) AND inhdetachpending",
+                    table(day)) == 0 && System.currentTimeMillis() < until) {
+                Thread.onSpinWait();
+            }
+            Db.count(pool, "SELECT count(*) FROM (SELECT pg_cancel_backend($1)) c", pid);
+            assertThat(detach).failsWithin(Duration.ofSeconds(10));
+        } finally {
+            reader.query("ROLLBACK").execute().await().atMost(Duration.ofSeconds(5));
+            reader.closeAndAwait();
+            detacher.closeAndAwait();
+        }
+        assertThat(Db.count(pool, "SELECT count(*) FROM pg_inherits WHERE inhrelid = to_regclass($1) AND inhdetachpending",
+                table(day))).as("pending detach").isEqualTo(1);
+
+        clock.advance(Duration.ofDays(3));
+        RetentionSweeper.Run run = sweeper.sweep().await().atMost(Duration.ofSeconds(60));
+        assertThat(run.partitions().dropped()).isGreaterThanOrEqualTo(1);
+        assertThat(Db.count(pool, "SELECT count(*) FROM pg_class WHERE relname = $1", table(day))).isZero();
     }
 
     private LocalDate today() {
