@@ -81,20 +81,21 @@ public class SpanPartitionStore {
                 AND c.relname ~ '^spans_p[0-9]{8}$'
             """;
 
-    private static final String ANY_TRACE = "SELECT EXISTS (SELECT 1 FROM traces WHERE span_part >= $1 AND span_part < $2) AS any";
+    private static final String ANY_TRACE = "SELECT EXISTS (SELECT 1 FROM traces WHERE span_part = $1) AS any";
 
     /**
-     * At most $5 traces of the days [$1, $2) requested before their experiment's cutoff (the
-     * pairs $3/$4); their spans stay, to go with the partition. Traces a writer holds are left
-     * for the next run.
+     * At most $5 traces of day $1 and experiment $2 requested in [$3, $4) ($4 the experiment's
+     * cutoff), oldest first; their spans stay, to go with the partition. The caller moves $3 to
+     * the newest time a batch deleted, so that each batch starts in {@code traces_span_part_idx}
+     * where the last one stopped instead of stepping over the dead entries of all the batches
+     * before it. Traces a writer holds are left for the next run.
      */
     private static final String EXPIRE_TRACES_OF = """
             DELETE FROM traces WHERE trace_id IN (
-                SELECT t.trace_id FROM traces t
-                JOIN unnest($3::bigint[], $4::bigint[]) AS c(experiment_id, cutoff) ON c.experiment_id = t.experiment_id
-                WHERE t.span_part >= $1 AND t.span_part < $2 AND t.request_time < c.cutoff
-                LIMIT $5 FOR UPDATE OF t SKIP LOCKED)
-            RETURNING trace_id
+                SELECT trace_id FROM traces
+                WHERE span_part = $1 AND experiment_id = $2 AND request_time >= $3 AND request_time < $4
+                ORDER BY request_time LIMIT $5 FOR UPDATE SKIP LOCKED)
+            RETURNING trace_id, request_time
             """;
 
     /**
@@ -212,22 +213,29 @@ public class SpanPartitionStore {
         });
     }
 
+    /** What one batch of {@link #expireTraces} deleted, and the newest request time among them. */
+    public record Expired(int count, long newest) {
+    }
+
     /**
-     * Deletes at most {@code limit} traces of the partition whose request time is before their
-     * experiment's cutoff, without touching spans (the partition goes with them); returns how
-     * many. Pending feedback attached to them goes in the same transaction.
+     * Deletes at most {@code limit} traces of the partition and experiment requested in
+     * [{@code fromMs}, {@code cutoffMs}), oldest first, without touching spans (the partition goes
+     * with them). Pending feedback attached to them goes in the same transaction.
      */
-    public Uni<Integer> expireTraces(Partition p, Map<Long, Long> cutoffs, int limit) {
-        Long[] experiments = cutoffs.keySet().toArray(Long[]::new);
-        Long[] cutoff = cutoffs.values().toArray(Long[]::new);
+    public Uni<Expired> expireTraces(Partition p, long experimentId, long fromMs, long cutoffMs, int limit) {
         return pool.withTransaction(conn -> conn.preparedQuery(EXPIRE_TRACES_OF)
-                .execute(Tuple.from(new Object[] {p.from(), p.to(), experiments, cutoff, limit}))
+                .execute(Tuple.from(new Object[] {p.from(), experimentId, fromMs, cutoffMs, limit}))
                 .chain(rows -> {
                     List<String> gone = new ArrayList<>();
-                    rows.forEach(r -> gone.add(r.getString("trace_id")));
-                    return gone.isEmpty() ? Uni.createFrom().item(0)
+                    long newest = fromMs;
+                    for (Row r : rows) {
+                        gone.add(r.getString("trace_id"));
+                        newest = Math.max(newest, r.getLong("request_time"));
+                    }
+                    Expired done = new Expired(gone.size(), newest);
+                    return gone.isEmpty() ? Uni.createFrom().item(done)
                             : conn.preparedQuery(RetentionStore.EXPIRE_ATTACHED).execute(Tuple.of(gone.toArray(String[]::new)))
-                            .replaceWith(gone.size());
+                            .replaceWith(done);
                 }));
     }
 
@@ -251,7 +259,7 @@ public class SpanPartitionStore {
 
     /** Whether any trace still refers to the partition's days. */
     public Uni<Boolean> referenced(Partition p) {
-        return pool.preparedQuery(ANY_TRACE).execute(Tuple.of(p.from(), p.to()))
+        return pool.preparedQuery(ANY_TRACE).execute(Tuple.of(p.from()))
                 .map(rows -> rows.iterator().next().getBoolean("any"));
     }
 
@@ -265,7 +273,9 @@ public class SpanPartitionStore {
     public Uni<Void> drop(Partition p) {
         String detach = "ALTER TABLE " + PARENT + " DETACH PARTITION " + quoted(p.table())
                 + (p.detachPending() ? " FINALIZE" : " CONCURRENTLY");
-        return pool.withConnection(conn -> conn.query("SET lock_timeout = '10s'").execute()
+        // The detach waits for the transactions that use spans (a long export, say) without
+        // blocking anyone; a wait past the timeout leaves it pending, for the next run to finish.
+        return pool.withConnection(conn -> conn.query("SET lock_timeout = '60s'").execute()
                 .chain(() -> conn.query(detach).execute())
                 .chain(() -> conn.query("DROP TABLE IF EXISTS " + quoted(p.table())).execute())
                 .eventually(() -> conn.query("RESET lock_timeout").execute()))

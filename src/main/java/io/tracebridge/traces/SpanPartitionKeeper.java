@@ -124,11 +124,17 @@ public class SpanPartitionKeeper {
         });
     }
 
+    /** Deletes the partition's traces, experiment by experiment, oldest first; how many. */
     private Uni<Long> expireAll(Partition p, Map<Long, Long> cutoffs) {
-        if (cutoffs.isEmpty()) {
-            return Uni.createFrom().item(0L);
-        }
-        return store.expireTraces(p, cutoffs, BATCH)
-                .chain(n -> n < BATCH ? Uni.createFrom().item((long) n) : expireAll(p, cutoffs).map(more -> more + n));
+        return Multi.createFrom().iterable(cutoffs.entrySet())
+                .onItem().transformToUniAndConcatenate(e -> expireFrom(p, e.getKey(), Long.MIN_VALUE, e.getValue()))
+                .collect().in(() -> new long[1], (total, n) -> total[0] += n)
+                .map(total -> total[0]);
+    }
+
+    private Uni<Long> expireFrom(Partition p, long experimentId, long fromMs, long cutoffMs) {
+        return store.expireTraces(p, experimentId, fromMs, cutoffMs, BATCH)
+                .chain(done -> done.count() < BATCH ? Uni.createFrom().item((long) done.count())
+                        : expireFrom(p, experimentId, done.newest(), cutoffMs).map(more -> more + done.count()));
     }
 }

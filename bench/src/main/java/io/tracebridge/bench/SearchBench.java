@@ -74,19 +74,22 @@ public final class SearchBench {
         long start = System.nanoTime();
         try (Connection conn = jdbc(a)) {
             // Each trace is stored in the day partition of its request time, as if it had arrived
-            // then; the fill makes those partitions as the service does (store.SpanPartitionStore).
-            java.time.LocalDate first = java.time.Instant.ofEpochMilli(BASE_MS).atZone(java.time.ZoneOffset.UTC).toLocalDate();
-            java.time.LocalDate last = java.time.Instant.ofEpochMilli(BASE_MS + (traces + 1L) * 1000)
-                    .atZone(java.time.ZoneOffset.UTC).toLocalDate();
-            try (Statement s = conn.createStatement()) {
-                for (java.time.LocalDate d = first; !d.isAfter(last); d = d.plusDays(1)) {
-                    String table = "spans_p" + java.time.format.DateTimeFormatter.BASIC_ISO_DATE.format(d);
-                    s.execute("CREATE TABLE IF NOT EXISTS " + table + " PARTITION OF spans FOR VALUES FROM ('" + d
-                            + "') TO ('" + d.plusDays(1) + "')");
-                }
-            }
+            // then; the fill makes those partitions as the service does (store.SpanPartitionStore),
+            // each just before the chunk that needs it: the service drops an empty partition of a
+            // past day, so one made long before its rows arrive could be gone by then.
             for (int from = 1; from <= traces; from += chunk) {
                 int to = Math.min(traces, from + chunk - 1);
+                java.time.LocalDate first = java.time.Instant.ofEpochMilli(BASE_MS + from * 1000L)
+                        .atZone(java.time.ZoneOffset.UTC).toLocalDate();
+                java.time.LocalDate last = java.time.Instant.ofEpochMilli(BASE_MS + (to + 1L) * 1000)
+                        .atZone(java.time.ZoneOffset.UTC).toLocalDate();
+                try (Statement s = conn.createStatement()) {
+                    for (java.time.LocalDate d = first; !d.isAfter(last); d = d.plusDays(1)) {
+                        String table = "spans_p" + java.time.format.DateTimeFormatter.BASIC_ISO_DATE.format(d);
+                        s.execute("CREATE TABLE IF NOT EXISTS " + table + " PARTITION OF spans FOR VALUES FROM ('" + d
+                                + "') TO ('" + d.plusDays(1) + "')");
+                    }
+                }
                 exec(conn, """
                         INSERT INTO traces (trace_id, experiment_id, client_request_id, session_id, session_rank, user_id,
                             user_rank, request_time, end_time, state, has_root, request_preview, response_preview, span_part)
