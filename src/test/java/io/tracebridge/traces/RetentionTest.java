@@ -113,6 +113,9 @@ class RetentionTest {
             assertThat(sweeper.sweep().await().atMost(Duration.ofSeconds(30)).ran()).isFalse();
             given().get("/api/3.0/mlflow/traces/" + old).then().statusCode(200);
         } finally {
+            // The connection goes back to the pool with its session: release the lock first, or
+            // a later sweep on another pooled connection would find it held.
+            other.preparedQuery("SELECT pg_advisory_unlock_all()").execute().await().atMost(Duration.ofSeconds(5));
             other.closeAndAwait();
         }
         assertThat(sweeper.sweep().await().atMost(Duration.ofSeconds(30)).ran()).isTrue();

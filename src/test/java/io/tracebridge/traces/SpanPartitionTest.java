@@ -152,7 +152,7 @@ class SpanPartitionTest {
             writer.query("BEGIN").execute().await().atMost(Duration.ofSeconds(5));
             writer.preparedQuery("SELECT 1 FROM traces WHERE trace_id = $1 FOR UPDATE").execute(Tuple.of(held))
                     .await().atMost(Duration.ofSeconds(5));
-            sweeper.sweep().await().atMost(Duration.ofSeconds(60));
+            assertThat(sweeper.sweep().await().atMost(Duration.ofSeconds(60)).ran()).isTrue();
             assertThat(exists(day)).isTrue();
             assertThat(Db.count(pool, "SELECT count(*) FROM traces WHERE trace_id = $1", expired)).isZero();
             assertThat(Db.count(pool, "SELECT count(*) FROM spans WHERE trace_id = $1", expired)).as("orphans").isZero();
@@ -161,7 +161,7 @@ class SpanPartitionTest {
             writer.query("ROLLBACK").execute().await().atMost(Duration.ofSeconds(5));
             writer.closeAndAwait();
         }
-        sweeper.sweep().await().atMost(Duration.ofSeconds(60));
+        assertThat(sweeper.sweep().await().atMost(Duration.ofSeconds(60)).ran()).isTrue();
         assertThat(exists(day)).isFalse();
         given().get("/api/3.0/mlflow/traces/get?trace_id=" + held).then().statusCode(404);
     }
@@ -174,7 +174,7 @@ class SpanPartitionTest {
     void anInterruptedDetachIsFinishedByTheNextRun() {
         clock.advance(Duration.ofDays(7000));
         LocalDate day = today();
-        sweeper.sweep().await().atMost(Duration.ofSeconds(30));
+        assertThat(sweeper.sweep().await().atMost(Duration.ofSeconds(30)).ran()).isTrue();
         assertThat(exists(day)).isTrue();
         SqlConnection reader = pool.getConnection().await().atMost(Duration.ofSeconds(5));
         SqlConnection detacher = pool.getConnection().await().atMost(Duration.ofSeconds(5));
