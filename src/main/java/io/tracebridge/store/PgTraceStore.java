@@ -262,7 +262,7 @@ public class PgTraceStore implements TraceStore {
                 // A day whose partition is missing (the service was down when it should have been
                 // made, or the clock jumped): make it, and write again.
                 .onFailure(t -> firstTry && StoreFailures.isMissingPartition(t))
-                .recoverWithUni(t -> io.smallrye.mutiny.Multi.createFrom().iterable(List.copyOf(batchDays))
+                .recoverWithUni(t -> io.smallrye.mutiny.Multi.createFrom().iterable(todayFirst(today, batchDays))
                         .onItem().transformToUniAndConcatenate(partitions::ensure).collect().last()
                         .chain(() -> write(experiment, drafts, maxSpansPerTrace, false)))
                 .onFailure(Sql::isRetryable).retry().atMost(3)
@@ -302,6 +302,13 @@ public class PgTraceStore implements TraceStore {
                 .call(() -> requestIds.length == 0 ? Uni.createFrom().voidItem()
                         : conn.preparedQuery(PendingFeedbackSql.ATTACH)
                         .execute(Tuple.of(clock.millis(), requestIds, traceIds)));
+    }
+
+    /** Today, then the other days in order: the day every new trace of the batch needs comes first. */
+    private static List<LocalDate> todayFirst(LocalDate today, java.util.Set<LocalDate> days) {
+        List<LocalDate> out = new ArrayList<>(List.of(today));
+        new java.util.TreeSet<>(days).stream().filter(d -> !d.equals(today)).forEach(out::add);
+        return out;
     }
 
     private static Uni<?> execIfAny(SqlConnection conn, String sql, Tuple rows) {

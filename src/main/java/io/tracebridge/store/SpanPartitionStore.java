@@ -27,6 +27,7 @@ import java.util.regex.Pattern;
  */
 @ApplicationScoped
 public class SpanPartitionStore {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(SpanPartitionStore.class);
     /** The parent table. */
     public static final String PARENT = "spans";
     /** The partition V9 made of the spans stored before partitioning, all with span_part 1970-01-01. */
@@ -40,7 +41,8 @@ public class SpanPartitionStore {
             "FOR VALUES FROM \\('(\\d{4}-\\d{2}-\\d{2})'\\) TO \\('(\\d{4}-\\d{2}-\\d{2})'\\)");
 
     private static final String LIST = """
-            SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound, i.inhdetachpending AS pending
+            SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound, i.inhdetachpending AS pending,
+                obj_description(c.oid, 'pg_class') IS NOT DISTINCT FROM $2 AS expiring
             FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
             WHERE i.inhparent = to_regclass($1)
             ORDER BY c.relname
@@ -66,8 +68,8 @@ public class SpanPartitionStore {
     /**
      * Spans of day [$1, $2) whose trace row is gone: left when a partition's traces were expired
      * without their spans but the partition could not be dropped after all (a trace a writer held
-     * was skipped and then moved, a retention was lengthened, the drop failed). One scan of that
-     * partition, only in that case.
+     * was skipped, a run stopped half-way and a retention was lengthened before the next). One
+     * scan of that partition, only in that case.
      */
     private static final String DELETE_ORPHANS_OF = """
             DELETE FROM spans s WHERE s.span_part >= $1 AND s.span_part < $2
@@ -133,8 +135,17 @@ public class SpanPartitionStore {
                 .replaceWith(ids);
     }
 
-    /** A partition of {@code spans}: the days [from, to). */
-    public record Partition(String table, LocalDate from, LocalDate to, boolean detachPending) {
+    /** The table comment that marks a partition whose traces are being deleted without their spans. */
+    static final String EXPIRING_MARK = "tracebridge: whole-day expiry begun";
+
+    /**
+     * A partition of {@code spans}: the days [from, to); {@code expiring} when a whole-day expiry
+     * of it began and did not end ({@link #markExpiring}).
+     */
+    public record Partition(String table, LocalDate from, LocalDate to, boolean detachPending, boolean expiring) {
+        boolean covers(LocalDate day) {
+            return !day.isBefore(from) && day.isBefore(to);
+        }
     }
 
     private final Pool pool;
@@ -154,13 +165,17 @@ public class SpanPartitionStore {
 
     /** The partitions of {@code spans}, by name (so by day, the legacy one after the days). */
     public Uni<List<Partition>> list() {
-        return pool.preparedQuery(LIST).execute(Tuple.of(PARENT)).map(rows -> {
+        return list(pool);
+    }
+
+    private static Uni<List<Partition>> list(io.vertx.mutiny.sqlclient.SqlClient client) {
+        return client.preparedQuery(LIST).execute(Tuple.of(PARENT, EXPIRING_MARK)).map(rows -> {
             List<Partition> out = new ArrayList<>();
             for (Row r : rows) {
                 Matcher m = BOUND.matcher(r.getString("bound"));
                 if (m.find()) {
                     out.add(new Partition(r.getString("name"), LocalDate.parse(m.group(1)), LocalDate.parse(m.group(2)),
-                            r.getBoolean("pending")));
+                            r.getBoolean("pending"), r.getBoolean("expiring")));
                 }
             }
             return out;
@@ -178,25 +193,32 @@ public class SpanPartitionStore {
         // the write timeout of a batch that makes its day's partition.
         return pool.withTransaction(conn -> conn.query("SET LOCAL lock_timeout = '4s'").execute()
                 .chain(() -> conn.preparedQuery("SELECT pg_advisory_xact_lock($1)").execute(Tuple.of(CREATE_LOCK_KEY)))
-                .chain(() -> conn.preparedQuery("""
-                        SELECT EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass($1)
-                            AND inhparent = to_regclass($2)) AS present, to_regclass($1) IS NOT NULL AS table_exists
-                        """).execute(Tuple.of(table, PARENT)))
-                .chain(rows -> {
-                    Row r = rows.iterator().next();
-                    if (r.getBoolean("present")) {
+                .chain(() -> list(conn))
+                .chain(partitions -> {
+                    // Any partition whose bounds take the day will do, whatever its name
+                    // (spans_legacy takes 1970-01-01, the day of every trace stored before V9).
+                    if (partitions.stream().anyMatch(p -> p.covers(day))) {
                         return Uni.createFrom().item(false);
                     }
-                    // A table of that name that is no partition (detached, not dropped) holds
-                    // nothing live: it is replaced.
-                    Uni<?> clear = r.getBoolean("table_exists") ? conn.query("DROP TABLE " + table).execute()
-                            : Uni.createFrom().voidItem();
-                    return clear.chain(() -> conn.query("CREATE TABLE " + table + " (LIKE " + PARENT
-                                    + " INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)").execute())
-                            .chain(() -> conn.query("ALTER TABLE " + PARENT + " ATTACH PARTITION " + table
-                                    + " FOR VALUES FROM ('" + day + "') TO ('" + day.plusDays(1) + "')").execute())
-                            .replaceWith(true);
+                    return conn.preparedQuery("SELECT to_regclass($1) IS NOT NULL AS table_exists").execute(Tuple.of(table))
+                            .chain(rows -> create(conn, table, day, rows.iterator().next().getBoolean("table_exists")));
                 }));
+    }
+
+    /** Creates and attaches the partition of {@code day}; a detached table of its name is replaced. */
+    private static Uni<Boolean> create(io.vertx.mutiny.sqlclient.SqlConnection conn, String table, LocalDate day,
+                                       boolean tableExists) {
+        // A table of that name that is no partition (detached, not dropped) holds nothing live:
+        // it is replaced.
+        Uni<?> clear = tableExists
+                ? conn.query("DROP TABLE " + table).execute().invoke(() -> LOG.infof(
+                        "Partitions: dropped the detached table %s to make the partition of %s", table, day))
+                : Uni.createFrom().voidItem();
+        return clear.chain(() -> conn.query("CREATE TABLE " + table + " (LIKE " + PARENT
+                        + " INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)").execute())
+                .chain(() -> conn.query("ALTER TABLE " + PARENT + " ATTACH PARTITION " + table
+                        + " FOR VALUES FROM ('" + day + "') TO ('" + day.plusDays(1) + "')").execute())
+                .replaceWith(true);
     }
 
     /**
@@ -239,6 +261,16 @@ public class SpanPartitionStore {
                 }));
     }
 
+    /**
+     * Marks the partition as having its traces deleted without their spans (a table comment), or
+     * clears the mark; a run that finds the mark on a partition that stays removes the spans
+     * whose traces went ({@link #deleteOrphans}).
+     */
+    public Uni<Void> markExpiring(Partition p, boolean on) {
+        return pool.query("COMMENT ON TABLE " + quoted(p.table()) + " IS "
+                + (on ? "'" + EXPIRING_MARK + "'" : "NULL")).execute().replaceWithVoid();
+    }
+
     /** Deletes the partition's spans whose trace is gone ({@link #DELETE_ORPHANS_OF}); how many. */
     public Uni<Integer> deleteOrphans(Partition p) {
         return pool.preparedQuery(DELETE_ORPHANS_OF).execute(Tuple.of(p.from(), p.to())).map(rows -> rows.rowCount());
@@ -251,7 +283,9 @@ public class SpanPartitionStore {
             rows.forEach(r -> names.add(r.getString("name")));
             Uni<Integer> done = Uni.createFrom().item(0);
             for (String name : names) {
-                done = done.chain(n -> pool.query("DROP TABLE IF EXISTS " + quoted(name)).execute().replaceWith(n + 1));
+                done = done.chain(n -> pool.query("DROP TABLE IF EXISTS " + quoted(name)).execute()
+                        .invoke(() -> LOG.infof("Partitions: dropped %s, detached earlier and not dropped", name))
+                        .replaceWith(n + 1));
             }
             return done;
         });

@@ -67,61 +67,82 @@ public class SpanPartitionKeeper {
             LOG.warnf("Partitions: could not create the next days' partitions, retried next run: %s", t.toString());
             return 0;
         });
-        return ahead.chain(created -> store.dropLeftovers().onFailure().recoverWithItem(0)
-                .chain(() -> store.list()).chain(partitions -> {
-                    List<Partition> behind = partitions.stream().filter(p -> !p.to().isAfter(lastDroppable))
-                            .sorted(java.util.Comparator.comparing(Partition::from)).toList();
-                    // One pending detach at a time per table: finish it first, or drop nothing this run.
-                    List<Partition> pending = behind.stream().filter(Partition::detachPending).toList();
-                    Uni<Boolean> finished = Multi.createFrom().iterable(pending)
-                            .onItem().transformToUniAndConcatenate(store::drop)
-                            .collect().last().replaceWith(true)
-                            .onFailure().recoverWithItem(t -> {
-                                LOG.warnf("Partitions: could not finish a pending detach, retried next run: %s", t.toString());
-                                return false;
-                            });
-                    long[] totals = new long[] {pending.size(), 0};
-                    return finished.chain(ok -> !ok ? Uni.createFrom().item(new Pass(created, 0, 0))
-                            : Multi.createFrom().iterable(behind.stream().filter(p -> !p.detachPending()).toList())
-                            .onItem().transformToUniAndConcatenate(p -> expire(p, nowMs, retentions)
-                                    .onFailure().recoverWithItem(t -> {
-                                        LOG.warnf("Partitions: %s stays for now: %s", p.table(), t.toString());
-                                        return -1L;
-                                    })
-                                    .invoke(gone -> {
-                                        if (gone >= 0) {
-                                            totals[0]++;
-                                            totals[1] += gone;
-                                        }
-                                    }))
-                            .collect().last()
-                            .map(x -> new Pass(created, (int) totals[0], totals[1])));
-                }));
+        Uni<Integer> leftovers = store.dropLeftovers().onFailure().recoverWithItem(t -> {
+            LOG.warnf("Partitions: could not drop detached tables, retried next run: %s", t.toString());
+            return 0;
+        });
+        return ahead.chain(created -> leftovers.chain(() -> store.list()).chain(partitions -> {
+            // One pending detach per table: finish any first (wherever it is), or drop nothing this run.
+            List<Partition> pending = partitions.stream().filter(Partition::detachPending).toList();
+            Uni<Boolean> finished = Multi.createFrom().iterable(pending)
+                    .onItem().transformToUniAndConcatenate(store::drop)
+                    .collect().last().replaceWith(true)
+                    .onFailure().recoverWithItem(t -> {
+                        LOG.warnf("Partitions: could not finish a pending detach, retried next run: %s", t.toString());
+                        return false;
+                    });
+            List<Partition> behind = partitions.stream()
+                    .filter(p -> !p.detachPending() && !p.to().isAfter(lastDroppable))
+                    .sorted(java.util.Comparator.comparing(Partition::from)).toList();
+            long[] totals = new long[] {pending.size(), 0};
+            boolean[] stopped = new boolean[1];
+            return finished.chain(ok -> !ok ? Uni.createFrom().item(new Pass(created, 0, 0))
+                    : Multi.createFrom().iterable(behind)
+                    .onItem().transformToUniAndConcatenate(p -> stopped[0] ? Uni.createFrom().item(Outcome.KEPT)
+                            : expire(p, nowMs, retentions).onFailure().recoverWithItem(t -> {
+                                // A detach that failed may be pending now, and would make every
+                                // later one fail: the rest waits for the next run.
+                                stopped[0] = true;
+                                LOG.warnf("Partitions: %s stays for now, and the partitions after it until the next run: %s",
+                                        p.table(), t.toString());
+                                return Outcome.KEPT;
+                            })
+                            .invoke(o -> {
+                                totals[0] += o.dropped() ? 1 : 0;
+                                totals[1] += o.tracesDeleted();
+                            }))
+                    .collect().last()
+                    .map(x -> new Pass(created, (int) totals[0], totals[1])));
+        }));
     }
 
-    /** The traces deleted when the partition was dropped, or -1 when it stays. */
-    private Uni<Long> expire(Partition p, long nowMs, Map<Long, Optional<Duration>> retentions) {
+    /** What became of one partition: dropped or not, and how many of its traces were deleted. */
+    private record Outcome(boolean dropped, long tracesDeleted) {
+        static final Outcome KEPT = new Outcome(false, 0);
+    }
+
+    /**
+     * Drops the partition if every trace in it has expired. A partition whose whole-day expiry
+     * began in an earlier run and did not finish (marked on the table, {@code markExpiring}) and
+     * that now stays loses the spans whose traces went then.
+     */
+    private Uni<Outcome> expire(Partition p, long nowMs, Map<Long, Optional<Duration>> retentions) {
         return store.newestPerExperiment(p).chain(newest -> {
             Map<Long, Long> cutoffs = new LinkedHashMap<>();
             for (Map.Entry<Long, Long> e : newest.entrySet()) {
                 Optional<Duration> keep = retentions.getOrDefault(e.getKey(), Optional.empty());
                 if (keep.isEmpty() || e.getValue() >= nowMs - keep.get().toMillis()) {
-                    return Uni.createFrom().item(-1L);
+                    return p.expiring() ? stays(p).replaceWith(Outcome.KEPT) : Uni.createFrom().item(Outcome.KEPT);
                 }
                 cutoffs.put(e.getKey(), nowMs - keep.get().toMillis());
             }
-            return expireAll(p, cutoffs)
+            Uni<Void> mark = cutoffs.isEmpty() ? Uni.createFrom().voidItem() : store.markExpiring(p, true);
+            return mark.chain(() -> expireAll(p, cutoffs))
                     .chain(deleted -> store.referenced(p).chain(still -> {
                         if (still) {
                             // A trace stays after all (a writer held it, its time moved): the
                             // partition stays, without the spans of the traces that went.
-                            Uni<Integer> orphans = deleted == 0 ? Uni.createFrom().item(0) : store.deleteOrphans(p);
-                            return orphans.replaceWith(-1L);
+                            return stays(p).replaceWith(new Outcome(false, deleted));
                         }
                         return store.drop(p).invoke(() -> LOG.infof("Partitions: dropped %s (%s to %s), %d traces",
-                                p.table(), p.from(), p.to(), deleted)).replaceWith(deleted);
+                                p.table(), p.from(), p.to(), deleted)).replaceWith(new Outcome(true, deleted));
                     }));
         });
+    }
+
+    /** The partition stays: the spans of its deleted traces go, and so does the mark. */
+    private Uni<Void> stays(Partition p) {
+        return store.deleteOrphans(p).chain(() -> store.markExpiring(p, false));
     }
 
     /** Deletes the partition's traces, experiment by experiment, oldest first; how many. */

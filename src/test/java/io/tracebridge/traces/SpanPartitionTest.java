@@ -135,6 +135,45 @@ class SpanPartitionTest {
     }
 
     /**
+     * One batch with a late span of a trace stored before V9 (day 1970-01-01, which the partition
+     * spans_legacy takes) and a new trace, on a day whose partition is missing: the write makes
+     * today's partition, leaves the legacy day alone (it has a partition, under another name), and
+     * stores both.
+     */
+    @Test
+    void aBatchWithALegacyTraceAndANewOneOnADayWithoutAPartition() {
+        String exp = RetentionTest.experiment("forever");
+        if (legacyDayPartitions() == 0) {
+            pool.query("CREATE TABLE spans_legacy PARTITION OF spans FOR VALUES FROM ('1970-01-01') TO ('1970-01-02')")
+                    .execute().await().indefinitely();
+        }
+        clock.advance(Duration.ofDays(8000));
+        LocalDate day = today();
+        assertThat(exists(day)).isFalse();
+
+        RecordingExporter rec = new RecordingExporter();
+        Tracer tracer = Otel.tracer(Otel.recordingProvider(rec, Attributes.empty()));
+        Span oldRoot = tracer.spanBuilder("stored before V9").startSpan();
+        String oldId = "tr-" + oldRoot.getSpanContext().getTraceId();
+        Db.count(pool, "WITH t AS (INSERT INTO traces (trace_id, experiment_id, request_time, state, span_part) "
+                + "VALUES ($1, $2, $3, 'OK', DATE '1970-01-01') RETURNING 1) SELECT count(*) FROM t",
+                oldId, Long.parseLong(exp), System.currentTimeMillis());
+        tracer.spanBuilder("late").setParent(Context.root().with(oldRoot)).startSpan().end();
+        Span fresh = tracer.spanBuilder("new").setNoParent().startSpan();
+        fresh.end();
+        assertThat(Otel.send(Otel.httpExporter(exp, null), rec.spans())).isTrue();
+
+        assertThat(exists(day)).isTrue();
+        assertThat(partitionOf(oldId)).isEqualTo(LocalDate.of(1970, 1, 1));
+        assertThat(Db.count(pool, "SELECT count(*) FROM spans WHERE trace_id = $1 AND span_part = DATE '1970-01-01'", oldId))
+                .isEqualTo(1);
+        String freshId = "tr-" + fresh.getSpanContext().getTraceId();
+        assertThat(Db.rows(pool, "SELECT tableoid::regclass::text AS t FROM spans WHERE trace_id = $1", freshId))
+                .singleElement().satisfies(r -> assertThat(r.getString("t")).isEqualTo(table(day)));
+        assertThat(legacyDayPartitions()).as("partitions taking 1970-01-01").isEqualTo(1);
+    }
+
+    /**
      * A trace a writer holds during the run is skipped: its day's partition stays (without the
      * spans of the traces that did go), and the next run drops it.
      */
@@ -205,6 +244,11 @@ class SpanPartitionTest {
         RetentionSweeper.Run run = sweeper.sweep().await().atMost(Duration.ofSeconds(60));
         assertThat(run.partitions().dropped()).isGreaterThanOrEqualTo(1);
         assertThat(Db.count(pool, "SELECT count(*) FROM pg_class WHERE relname = $1", table(day))).isZero();
+    }
+
+    private long legacyDayPartitions() {
+        return Db.count(pool, "SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                + "WHERE i.inhparent = 'spans'::regclass AND pg_get_expr(c.relpartbound, c.oid) LIKE '%''1970-01-01''%'");
     }
 
     private LocalDate today() {
