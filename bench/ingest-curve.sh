@@ -9,19 +9,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 db="${1:-tracebridge_curve}"; seconds="${2:-60}"; steps="${3:-0 5 10 20}"
-app="${APP_DIR:-target/quarkus-app}"
 jdbc="jdbc:postgresql://127.0.0.1:5432/$db"
-[ -f "$app/quarkus-run.jar" ] || ./mvnw -B -q package -DskipTests -Dfuzz.skip
-./mvnw -B -q test-compile -DskipTests -Dfuzz.skip >&2
-psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS \"$db\"" -c "CREATE DATABASE \"$db\" OWNER tracebridge"
-TRACEBRIDGE_DB_NAME="$db" java -Xmx384m -XX:+ExitOnOutOfMemoryError -jar "$app/quarkus-run.jar" > "target/bench-$db.log" 2>&1 &
-svc=$!
-trap 'kill $svc 2>/dev/null || true' EXIT
-for _ in $(seq 1 120); do
-  (exec 3<>/dev/tcp/127.0.0.1/5000) 2>/dev/null && break
-  sleep 1
-done
-run() { ./mvnw -B -q exec:java -Dexec.mainClass="$1" -Dexec.args="${*:2}"; }
+. bench/service.sh
+fresh_service "$db"
 stored() { psql -h 127.0.0.1 -U postgres -d "$db" -Atc "SELECT count(*) FROM spans"; }
 for m in $steps; do
   have=$(stored)

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 exp="${1:?experiment id of a filled experiment}"; seconds="${2:-60}"; clients="${3:-8}"
 ./mvnw -B -q test-compile -DskipTests >&2
-run() { ./mvnw -B -q exec:java -Dexec.mainClass="$1" -Dexec.args="${*:2}"; }
+. bench/service.sh
 echo "== COPY baseline"
 run io.tracebridge.bench.CopyBaseline --chunk=200
 echo "== ingest alone"

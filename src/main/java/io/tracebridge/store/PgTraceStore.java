@@ -182,15 +182,12 @@ public class PgTraceStore implements TraceStore {
     static final String SELECT_SPAN_PARTS = "SELECT trace_id, span_part FROM traces WHERE trace_id = ANY($1)";
 
     /**
-     * The spans of traces $1 whose days are $2 (from {@link #SELECT_SPAN_PARTS}): the planner
-     * keeps only those days' partitions, and the join on the trace rows reads each trace's spans
-     * from its own partition.
+     * The spans of traces $1 whose days are $2 (both from {@link #SELECT_SPAN_PARTS}): the planner
+     * keeps only those days' partitions.
      */
     static final String SELECT_SPANS = """
-            SELECT s.trace_id, s.content FROM traces t
-            JOIN spans s ON s.trace_id = t.trace_id AND s.span_part = t.span_part
-            WHERE t.trace_id = ANY($1) AND s.span_part = ANY($2::date[])
-            ORDER BY s.trace_id, s.start_time_ns, s.span_id
+            SELECT trace_id, content FROM spans WHERE trace_id = ANY($1) AND span_part = ANY($2::date[])
+            ORDER BY trace_id, start_time_ns, span_id
             """;
 
     private static final String SELECT_TRACES = """
@@ -609,23 +606,29 @@ public class PgTraceStore implements TraceStore {
         if (traceIds.isEmpty()) {
             return Uni.createFrom().item(Map.of());
         }
-        String[] ids = traceIds.toArray(String[]::new);
-        return from.withConnection(conn -> conn.preparedQuery(SELECT_SPAN_PARTS).execute(Tuple.of((Object) ids))
+        return from.withConnection(conn -> conn.preparedQuery(SELECT_SPAN_PARTS)
+                .execute(Tuple.of((Object) traceIds.toArray(String[]::new)))
                 .chain(parts -> {
-                    List<LocalDate> found = new ArrayList<>();
-                    parts.forEach(r -> found.add(r.getLocalDate("span_part")));
-                    return found.isEmpty() ? Uni.createFrom().<io.vertx.mutiny.sqlclient.RowSet<Row>>nullItem()
-                            : conn.preparedQuery(SELECT_SPANS).execute(Tuple.of(ids, SpanPartitionStore.days(found)));
-                }))
-                .map(rows -> {
-                    if (rows == null) {
-                        return Map.<String, List<String>>of();
+                    // The traces that exist, and their days: the spans are read from those days only.
+                    List<String> found = new ArrayList<>();
+                    List<LocalDate> days = new ArrayList<>();
+                    parts.forEach(r -> {
+                        found.add(r.getString("trace_id"));
+                        days.add(r.getLocalDate("span_part"));
+                    });
+                    if (found.isEmpty()) {
+                        return Uni.createFrom().item(Map.<String, List<String>>of());
                     }
-                    Map<String, List<String>> out = new LinkedHashMap<>();
-                    for (Row r : rows) {
-                        out.computeIfAbsent(r.getString("trace_id"), k -> new ArrayList<>()).add(r.getString("content"));
-                    }
-                    return out;
-                });
+                    return conn.preparedQuery(SELECT_SPANS)
+                            .execute(Tuple.of(found.toArray(String[]::new), SpanPartitionStore.days(days)))
+                            .map(rows -> {
+                                Map<String, List<String>> out = new LinkedHashMap<>();
+                                for (Row r : rows) {
+                                    out.computeIfAbsent(r.getString("trace_id"), k -> new ArrayList<>())
+                                            .add(r.getString("content"));
+                                }
+                                return out;
+                            });
+                }));
     }
 }

@@ -51,7 +51,7 @@ public class RetentionStore {
      * The pending-feedback records attached to the expired traces. A statement of its own, after
      * the delete: its fresh snapshot also sees a record attached while the delete ran.
      */
-    static final String EXPIRE_ATTACHED = "DELETE FROM pending_feedback WHERE trace_id = ANY($1)";
+    private static final String EXPIRE_ATTACHED = "DELETE FROM pending_feedback WHERE trace_id = ANY($1)";
 
     private final Pool pool;
 
@@ -74,9 +74,13 @@ public class RetentionStore {
     public Uni<Integer> expire(long experimentId, long cutoffMs, int limit) {
         return pool.withTransaction(conn -> conn.preparedQuery(EXPIRE).execute(Tuple.of(experimentId, cutoffMs, limit))
                 .chain(rows -> SpanPartitionStore.deleteSpansOf(conn, rows))
-                .chain(gone -> gone.isEmpty() ? Uni.createFrom().item(0)
-                        : conn.preparedQuery(EXPIRE_ATTACHED).execute(Tuple.of(gone.toArray(String[]::new)))
-                        .replaceWith(gone.size())));
+                .chain(gone -> deleteAttachedFeedback(conn, gone).replaceWith(gone.size())));
+    }
+
+    /** Deletes the pending-feedback records attached to expired traces ({@link #EXPIRE_ATTACHED}). */
+    static Uni<Void> deleteAttachedFeedback(io.vertx.mutiny.sqlclient.SqlConnection conn, List<String> traceIds) {
+        return traceIds.isEmpty() ? Uni.createFrom().voidItem()
+                : conn.preparedQuery(EXPIRE_ATTACHED).execute(Tuple.of(traceIds.toArray(String[]::new))).replaceWithVoid();
     }
 
     /**

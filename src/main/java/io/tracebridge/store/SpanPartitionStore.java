@@ -30,8 +30,6 @@ public class SpanPartitionStore {
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(SpanPartitionStore.class);
     /** The parent table. */
     public static final String PARENT = "spans";
-    /** The partition V9 made of the spans stored before partitioning, all with span_part 1970-01-01. */
-    public static final String LEGACY = "spans_legacy";
 
     /** Serialises partition creation across replicas ({@code pg_advisory_xact_lock}). */
     static final long CREATE_LOCK_KEY = 0x54425f504152L;
@@ -254,10 +252,7 @@ public class SpanPartitionStore {
                         gone.add(r.getString("trace_id"));
                         newest = Math.max(newest, r.getLong("request_time"));
                     }
-                    Expired done = new Expired(gone.size(), newest);
-                    return gone.isEmpty() ? Uni.createFrom().item(done)
-                            : conn.preparedQuery(RetentionStore.EXPIRE_ATTACHED).execute(Tuple.of(gone.toArray(String[]::new)))
-                            .replaceWith(done);
+                    return RetentionStore.deleteAttachedFeedback(conn, gone).replaceWith(new Expired(gone.size(), newest));
                 }));
     }
 

@@ -34,7 +34,6 @@ public class SpanPartitionKeeper {
      * still finds its day; the day before yesterday's may go.
      */
     static final int DAYS_KEPT_BEHIND = 1;
-    static final int BATCH = 2000;
 
     /** What one pass did. */
     public record Pass(int created, int dropped, long tracesDeleted) {
@@ -154,8 +153,8 @@ public class SpanPartitionKeeper {
     }
 
     private Uni<Long> expireFrom(Partition p, long experimentId, long fromMs, long cutoffMs) {
-        return store.expireTraces(p, experimentId, fromMs, cutoffMs, BATCH)
-                .chain(done -> done.count() < BATCH ? Uni.createFrom().item((long) done.count())
+        return store.expireTraces(p, experimentId, fromMs, cutoffMs, RetentionSweeper.BATCH)
+                .chain(done -> done.count() < RetentionSweeper.BATCH ? Uni.createFrom().item((long) done.count())
                         : expireFrom(p, experimentId, done.newest(), cutoffMs).map(more -> more + done.count()));
     }
 }
