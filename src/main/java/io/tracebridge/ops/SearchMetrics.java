@@ -1,5 +1,6 @@
 package io.tracebridge.ops;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -14,7 +15,10 @@ import java.time.Duration;
  * <ul>
  *   <li>{@code tracebridge_search_requests_seconds{outcome}}: latency and count of
  *       {@code traces/search} calls, outcome {@code ok}, {@code invalid} (400) or {@code error};</li>
- *   <li>{@code tracebridge_search_results}: traces returned per page.</li>
+ *   <li>{@code tracebridge_search_results}: traces returned per page;</li>
+ *   <li>{@code tracebridge_search_throttled_total{outcome}}: search and analytics statements held
+ *       back by the database-time budget ({@code TRACEBRIDGE_SEARCH_DB_SHARE}), outcome
+ *       {@code waited} (started later) or {@code refused} (answered 503).</li>
  * </ul>
  */
 @ApplicationScoped
@@ -23,6 +27,8 @@ public class SearchMetrics {
     private final Timer invalid;
     private final Timer error;
     private final DistributionSummary results;
+    private final Counter waited;
+    private final Counter refused;
 
     public SearchMetrics(MeterRegistry registry) {
         this.ok = timer(registry, "ok");
@@ -30,6 +36,18 @@ public class SearchMetrics {
         this.error = timer(registry, "error");
         this.results = DistributionSummary.builder("tracebridge.search.results")
                 .description("Traces returned per search page").register(registry);
+        this.waited = throttledCounter(registry, "waited");
+        this.refused = throttledCounter(registry, "refused");
+    }
+
+    private static Counter throttledCounter(MeterRegistry registry, String outcome) {
+        return Counter.builder("tracebridge.search.throttled").tag("outcome", outcome)
+                .description("Search and analytics statements held back by TRACEBRIDGE_SEARCH_DB_SHARE").register(registry);
+    }
+
+    /** A statement waited for the database-time budget ({@code true}) or was refused for it. */
+    public void throttled(boolean waitedForIt) {
+        (waitedForIt ? waited : refused).increment();
     }
 
     private static Timer timer(MeterRegistry registry, String outcome) {

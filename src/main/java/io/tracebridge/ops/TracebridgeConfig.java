@@ -41,6 +41,12 @@ public interface TracebridgeConfig {
          * past it the statement is cancelled in PostgreSQL and the request answers 400.
          */
         java.time.Duration timeout();
+
+        /**
+         * Seconds of statement time per second that one replica's searches and analytics may
+         * take from the database on average (about that many database cores); 0 for no limit.
+         */
+        double dbShare();
     }
 
     /** Bearer-token authentication (see README "Authentication"). */

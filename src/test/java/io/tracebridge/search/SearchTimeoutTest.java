@@ -9,10 +9,9 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
-import io.tracebridge.support.Db;
+import io.tracebridge.support.TracesLock;
 import io.tracebridge.support.Traces;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -30,10 +29,6 @@ import java.util.Map;
 @QuarkusTest
 @TestProfile(SearchTimeoutTest.ShortTimeout.class)
 class SearchTimeoutTest {
-    private static final String BLOCKED_SEARCHES = """
-            SELECT count(*) FROM pg_stat_activity
-            WHERE application_name = 'tracebridge-search' AND state = 'active' AND wait_event_type = 'Lock'
-            """;
     private static final String SEARCH = "{\"locations\":[{\"type\":\"MLFLOW_EXPERIMENT\",\"mlflow_experiment\":"
             + "{\"experiment_id\":\"0\"}}],\"filter\":\"trace.text ILIKE '%needle%'\",\"max_results\":10}";
 
@@ -51,7 +46,7 @@ class SearchTimeoutTest {
     @Timeout(60)
     void aSearchPastItsTimeLimitAnswers400AndStopsInPostgres() throws Exception {
         Traces.send("0", "timeout-search", null);
-        SqlConnection lock = lockTraces();
+        TracesLock lock = TracesLock.take(pool);
         try {
             long start = System.nanoTime();
             given().contentType("application/json").body(SEARCH).post("/api/3.0/mlflow/traces/search").then()
@@ -66,7 +61,7 @@ class SearchTimeoutTest {
                     .body("message", containsString("TRACEBRIDGE_SEARCH_TIMEOUT"));
             awaitNoBlockedSearch(2_000);
         } finally {
-            unlock(lock);
+            lock.close();
         }
         // The pool is healthy afterwards: the same search answers.
         given().contentType("application/json").body(SEARCH).post("/api/3.0/mlflow/traces/search").then().statusCode(200);
@@ -76,7 +71,7 @@ class SearchTimeoutTest {
     @Test
     @Timeout(60)
     void aSearchWhoseClientGoesAwayIsCancelled() throws Exception {
-        SqlConnection lock = lockTraces();
+        TracesLock lock = TracesLock.take(pool);
         try {
             byte[] body = SEARCH.getBytes(StandardCharsets.UTF_8);
             try (Socket s = new Socket("localhost", RestAssured.port)) {
@@ -86,7 +81,7 @@ class SearchTimeoutTest {
                 out.write(body);
                 out.flush();
                 long deadline = System.currentTimeMillis() + 2_000;
-                while (Db.count(pool, BLOCKED_SEARCHES) == 0) {
+                while (TracesLock.blockedSearches(pool) == 0) {
                     assertThat(System.currentTimeMillis()).as("the search reached PostgreSQL").isLessThan(deadline);
                     Thread.sleep(20);
                 }
@@ -94,26 +89,16 @@ class SearchTimeoutTest {
             // Socket closed well within the 3 s limit: the statement must be gone within one second.
             awaitNoBlockedSearch(1_000);
         } finally {
-            unlock(lock);
+            lock.close();
         }
     }
 
-    private SqlConnection lockTraces() {
-        SqlConnection c = pool.getConnectionAndAwait();
-        c.query("BEGIN").executeAndAwait();
-        c.query("LOCK TABLE traces IN ACCESS EXCLUSIVE MODE").executeAndAwait();
-        return c;
-    }
 
-    private static void unlock(SqlConnection c) {
-        c.query("ROLLBACK").executeAndAwait();
-        c.closeAndAwait();
-    }
 
     private void awaitNoBlockedSearch(long withinMs) throws InterruptedException {
         long deadline = System.currentTimeMillis() + withinMs;
         long blocked;
-        while ((blocked = Db.count(pool, BLOCKED_SEARCHES)) > 0 && System.currentTimeMillis() < deadline) {
+        while ((blocked = TracesLock.blockedSearches(pool)) > 0 && System.currentTimeMillis() < deadline) {
             Thread.sleep(20);
         }
         assertThat(blocked).as("search statements still waiting in PostgreSQL").isZero();

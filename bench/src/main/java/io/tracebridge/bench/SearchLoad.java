@@ -16,6 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The most expensive searches, back to back: {@code --clients} clients (default 8) each post
  * {@code trace.text ILIKE '%<random>%'} (matches nothing, so every span of the experiment is
  * read) for {@code --seconds} against the filled experiment, and report the answers by status.
+ * A client told to retry later (503 with {@code Retry-After}) waits that long first, as MLflow's
+ * client does, unless {@code --hammer=true}.
  * Run beside {@code bench/run.sh ingest} to see what such searches take from ingest
  * ({@code bench/isolation.sh} runs both).
  */
@@ -27,13 +29,14 @@ public final class SearchLoad {
         Map<String, String> a = LoadGenerator.parseArgs(args);
         if (a.containsKey("help") || !a.containsKey("experiment")) {
             System.out.println("SearchLoad options: --experiment=ID (filled by 'bench/run.sh fill') --clients=N (default 8) "
-                    + "--seconds=N (default 60) --http=URL");
+                    + "--seconds=N (default 60) --http=URL --hammer=true (retry a 503 at once instead of after its Retry-After)");
             return;
         }
         String exp = a.get("experiment");
         int clients = Integer.parseInt(a.getOrDefault("clients", "8"));
         int seconds = Integer.parseInt(a.getOrDefault("seconds", "60"));
         String http = a.getOrDefault("http", "http://localhost:5000");
+        boolean hammer = Boolean.parseBoolean(a.getOrDefault("hammer", "false"));
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
@@ -60,6 +63,12 @@ public final class SearchLoad {
                         maxMs.accumulateAndGet(ms, Math::max);
                         synchronized (byStatus) {
                             byStatus.computeIfAbsent(r.statusCode(), k -> new AtomicLong()).incrementAndGet();
+                        }
+                        // As MLflow's client does (its HTTP retries respect Retry-After), unless told to hammer.
+                        var retryAfter = r.headers().firstValue("Retry-After");
+                        if (!hammer && retryAfter.isPresent() && retryAfter.get().matches("[0-9]{1,3}")) {
+                            Thread.sleep(Math.min(TimeUnit.SECONDS.toMillis(Long.parseLong(retryAfter.get())),
+                                    Math.max(0, (end - System.nanoTime()) / 1_000_000)));
                         }
                     } catch (Exception e) {
                         failures.incrementAndGet();
