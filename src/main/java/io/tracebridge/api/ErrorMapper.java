@@ -31,7 +31,9 @@ public class ErrorMapper {
 
     @ServerExceptionMapper
     public Response mlflow(MlflowException e) {
-        return response(e.code(), e.getMessage());
+        return e.retryAfterSeconds() > 0
+                ? ErrorBodies.mlflow(Failure.of(e.code()), e.code(), e.getMessage(), Long.toString(e.retryAfterSeconds()))
+                : response(e.code(), e.getMessage());
     }
 
     /**

@@ -13,6 +13,7 @@ import io.tracebridge.security.Access;
 import io.tracebridge.security.ApiToken;
 import io.tracebridge.security.Roles;
 import io.tracebridge.store.TraceStore;
+import io.tracebridge.store.TraceStore.SearchPage;
 import io.vertx.core.buffer.Buffer;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
@@ -127,7 +128,10 @@ public class TraceExportResource {
                 return Uni.createFrom().item(END);
             }
             TraceQuery query = TraceSearch.compile(experiments, filter, orderBy, size, token);
-            return traces.search(query).map(p -> {
+            // The first page answers like a search (a refusal is still a clean 503); once bytes
+            // have gone out, a page waits for the search budget rather than cut the download.
+            Uni<SearchPage> page = token == null ? traces.search(query) : traces.exportPage(query);
+            return page.map(p -> {
                 if (p.nextAfter() == null) {
                     finished = true;
                 } else {

@@ -40,12 +40,17 @@ public final class ErrorBodies {
 
     /** MLflow's error JSON with {@code failure}'s HTTP status and {@code code} (for example 405 with BAD_REQUEST). */
     public static Response mlflow(Failure failure, ErrorCode code, String message) {
+        return mlflow(failure, code, message, Failure.RETRY_AFTER_SECONDS);
+    }
+
+    /** MLflow's error JSON; a retryable failure asks the client to wait {@code retryAfterSeconds}. */
+    public static Response mlflow(Failure failure, ErrorCode code, String message, String retryAfterSeconds) {
         Map<String, String> body = new LinkedHashMap<>();
         body.put("error_code", code.name());
         body.put("message", message);
         Response.ResponseBuilder r = Response.status(failure.httpStatus()).type(MediaType.APPLICATION_JSON).entity(body);
         if (failure.retryable()) {
-            r.header("Retry-After", Failure.RETRY_AFTER_SECONDS);
+            r.header("Retry-After", retryAfterSeconds);
         }
         return r.build();
     }

@@ -14,17 +14,21 @@ import java.time.Duration;
  * Trace search metrics, exported on {@code /q/metrics}:
  * <ul>
  *   <li>{@code tracebridge_search_requests_seconds{outcome}}: latency and count of
- *       {@code traces/search} calls, outcome {@code ok}, {@code invalid} (400) or {@code error};</li>
+ *       {@code traces/search} calls, outcome {@code ok}, {@code invalid} (400), {@code unavailable}
+ *       (503: over the database-time budget, or busy; retryable) or {@code error} (anything else,
+ *       the database unreachable included);</li>
  *   <li>{@code tracebridge_search_results}: traces returned per page;</li>
  *   <li>{@code tracebridge_search_throttled_total{outcome}}: search and analytics statements held
  *       back by the database-time budget ({@code TRACEBRIDGE_SEARCH_DB_SHARE}), outcome
- *       {@code waited} (started later) or {@code refused} (answered 503).</li>
+ *       {@code waited} (started after waiting for it) or {@code refused} (answered 503 without
+ *       running: over the budget, or still waiting with half the time limit gone).</li>
  * </ul>
  */
 @ApplicationScoped
 public class SearchMetrics {
     private final Timer ok;
     private final Timer invalid;
+    private final Timer unavailable;
     private final Timer error;
     private final DistributionSummary results;
     private final Counter waited;
@@ -33,6 +37,7 @@ public class SearchMetrics {
     public SearchMetrics(MeterRegistry registry) {
         this.ok = timer(registry, "ok");
         this.invalid = timer(registry, "invalid");
+        this.unavailable = timer(registry, "unavailable");
         this.error = timer(registry, "error");
         this.results = DistributionSummary.builder("tracebridge.search.results")
                 .description("Traces returned per search page").register(registry);
@@ -61,8 +66,12 @@ public class SearchMetrics {
     }
 
     public void failed(long startNanos, Throwable failure) {
-        boolean clientError = failure instanceof MlflowException m && m.code() != ErrorCode.INTERNAL_ERROR
-                && m.code() != ErrorCode.TEMPORARILY_UNAVAILABLE;
-        (clientError ? invalid : error).record(Duration.ofNanos(System.nanoTime() - startNanos));
+        Timer timer = error;
+        if (failure instanceof MlflowException m && m.code() == ErrorCode.TEMPORARILY_UNAVAILABLE) {
+            timer = unavailable;
+        } else if (failure instanceof MlflowException m && m.code() != ErrorCode.INTERNAL_ERROR) {
+            timer = invalid;
+        }
+        timer.record(Duration.ofNanos(System.nanoTime() - startNanos));
     }
 }

@@ -37,8 +37,9 @@ public interface TracebridgeConfig {
 
     interface Search {
         /**
-         * How long one search or analytics statement may take, waiting for a connection included;
-         * past it the statement is cancelled in PostgreSQL and the request answers 400.
+         * How long one search or analytics statement may take, waiting included; past it a
+         * running statement is cancelled in PostgreSQL and the request answers 400, one that
+         * could not start with half of it left answers 503 (store.SearchStatements).
          */
         java.time.Duration timeout();
 

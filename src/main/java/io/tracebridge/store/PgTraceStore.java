@@ -517,8 +517,18 @@ public class PgTraceStore implements TraceStore {
 
     @Override
     public Uni<SearchPage> search(TraceQuery query) {
+        return search(query, false);
+    }
+
+    @Override
+    public Uni<SearchPage> exportPage(TraceQuery query) {
+        return search(query, true);
+    }
+
+    private Uni<SearchPage> search(TraceQuery query, boolean patient) {
         SqlQuery q = PgTraceQuery.compile(query);
-        return searches.execute(q.sql(), Tuple.from(q.params()))
+        Tuple params = Tuple.from(q.params());
+        return (patient ? searches.executePatiently(q.sql(), params) : searches.execute(q.sql(), params))
                 .onFailure(StoreFailures::isDataError).transform(t -> MlflowException.invalid(
                         "Invalid filter value: " + StoreFailures.pgException(t).getErrorMessage()))
                 .chain(rows -> {

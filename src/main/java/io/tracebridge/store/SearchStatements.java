@@ -13,13 +13,16 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.util.function.Consumer;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -30,21 +33,26 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>on the {@code search} datasource, a pool of its own
  *   ({@code TRACEBRIDGE_SEARCH_POOL_SIZE} connections), so that searches wait for each other and
  *   never for ingest's connections, nor ingest for theirs;</li>
- *   <li>within {@code TRACEBRIDGE_SEARCH_TIMEOUT}, waiting for a connection included: past it the
- *   statement is cancelled in PostgreSQL (a cancel request on its connection) and the request
- *   fails with a 400 saying to narrow the filter or the time range. A 400, not a 503: the same
- *   search would run out of time again, and MLflow's client retries 503s;</li>
+ *   <li>within {@code TRACEBRIDGE_SEARCH_TIMEOUT}, waiting included: past it a statement that
+ *   runs is cancelled in PostgreSQL (a cancel request on its connection) and the request fails
+ *   with a 400 saying to narrow the filter or the time range. A 400, not a 503: the same search
+ *   would run out of time again, and MLflow's client retries 503s. A statement starts only with
+ *   at least half its time limit left: one that waited behind others of this replica past that
+ *   answers 503 {@code TEMPORARILY_UNAVAILABLE} instead (not too expensive: the replica was busy),
+ *   and so does one the limit catches before it could start (waiting for a connection);</li>
  *   <li>cancelled as well when the caller goes away: Quarkus REST cancels the request's
  *   {@code Uni} when the client disconnects, and the cancellation sends the cancel request;</li>
  *   <li>within a share of the database's time ({@code TRACEBRIDGE_SEARCH_DB_SHARE},
  *   {@link SearchBudget}): while this replica's statements have used theirs, the next one waits
- *   for the bucket to refill, or, if that would take past its time limit, answers 503
- *   {@code TEMPORARILY_UNAVAILABLE} with {@code Retry-After} at once (MLflow's client retries
- *   it). The pool alone bounds how many run at once, not how much of the database they take
- *   from ingest over time.</li>
+ *   for the bucket to refill if it would then still have half its time limit to run, else
+ *   answers 503 {@code TEMPORARILY_UNAVAILABLE} at once, with {@code Retry-After} the seconds
+ *   the refill takes (MLflow's client retries it then). The pool alone bounds how many run at
+ *   once, not how much of the database they take from ingest over time. An analytics request of
+ *   several statements asks for each; a later one can be refused after an earlier one ran.</li>
  * </ul>
  */
 @ApplicationScoped
+@Startup // made at start-up, so that a wrong TRACEBRIDGE_SEARCH_DB_SHARE stops the service there
 public class SearchStatements {
     private static final Logger LOG = Logger.getLogger(SearchStatements.class);
     /** PostgreSQL's SQLSTATE for a statement stopped by a cancel request or statement_timeout. */
@@ -78,9 +86,39 @@ public class SearchStatements {
     }
 
     public Uni<RowSet<Row>> execute(String sql, Tuple params) {
-        return Uni.createFrom().deferred(() -> running(sql, params, System.nanoTime() + timeout.toNanos()))
-                .ifNoItem().after(timeout).failWith(this::timedOut)
-                .onFailure(SearchStatements::wasCancelled).transform(t -> timedOut());
+        return Uni.createFrom().deferred(() -> {
+            // Set when the time limit cancels a statement that was running: the limit cancels
+            // first and only then asks which failure to answer.
+            AtomicBoolean ranWhenCancelled = new AtomicBoolean();
+            return running(sql, params, System.nanoTime() + timeout.toNanos(), ranWhenCancelled)
+                    .ifNoItem().after(timeout).failWith(() -> ranWhenCancelled.get() ? timedOut() : busy());
+        }).onFailure(SearchStatements::wasCancelled).transform(t -> timedOut());
+    }
+
+    /** Tries of {@link #executePatiently} that the budget or a busy replica may refuse before its failure is answered. */
+    static final int PATIENT_TRIES = 100;
+
+    /**
+     * The same as {@link #execute(String, Tuple)}, for a caller that would rather wait for the
+     * database-time budget than be refused (a page of a streamed export, whose client is
+     * reading): waits until the budget has room, and tries again when it is refused anyway
+     * (another statement took the room first). A caller that goes away cancels the wait.
+     */
+    public Uni<RowSet<Row>> executePatiently(String sql, Tuple params) {
+        return awaitRoom().chain(() -> execute(sql, params))
+                .onFailure(SearchStatements::heldBack).retry().atMost(PATIENT_TRIES);
+    }
+
+    private Uni<Void> awaitRoom() {
+        return Uni.createFrom().deferred(() -> {
+            long wait = budget.roomIn();
+            return wait == 0 ? Uni.createFrom().voidItem()
+                    : Uni.createFrom().voidItem().onItem().delayIt().by(Duration.ofNanos(wait)).chain(this::awaitRoom);
+        });
+    }
+
+    private static boolean heldBack(Throwable t) {
+        return t instanceof MlflowException m && m.code() == ErrorCode.TEMPORARILY_UNAVAILABLE;
     }
 
     /** Not started yet: the budget ({@link SearchBudget}) has not let it in. */
@@ -105,7 +143,7 @@ public class SearchStatements {
      * </ul>
      * Every path after the budget let the statement in reports it finished exactly once.
      */
-    private Uni<RowSet<Row>> running(String sql, Tuple params, long deadline) {
+    private Uni<RowSet<Row>> running(String sql, Tuple params, long deadline, AtomicBoolean ranWhenCancelled) {
         return Uni.createFrom().emitter(em -> {
             AtomicInteger state = new AtomicInteger(QUEUED);
             AtomicReference<SqlConnection> held = new AtomicReference<>();
@@ -113,6 +151,7 @@ public class SearchStatements {
             CompletableFuture<Void> cancelDone = new CompletableFuture<>();
             em.onTermination(() -> {
                 if (state.compareAndSet(RUNNING, CANCELLED)) {
+                    ranWhenCancelled.set(true);
                     cancel(held.get()).subscribe().with(v -> cancelDone.complete(null), t -> cancelDone.complete(null));
                 } else if (state.compareAndSet(QUEUED, CANCELLED)) {
                     Cancellable t = timer.get();
@@ -127,15 +166,15 @@ public class SearchStatements {
                 held.set(conn);
                 if (!state.compareAndSet(WAITING, RUNNING)) {
                     conn.closeAndForget();
-                    budget.finished(0);
+                    release(0);
                     return;
                 }
-                long started = System.nanoTime();
+                long startedAt = System.nanoTime();
                 conn.preparedQuery(sql).execute(params).subscribe().with(
-                        rows -> finish(state, conn, cancelDone, started, () -> em.complete(rows)),
-                        failure -> finish(state, conn, cancelDone, started, () -> em.fail(failure)));
+                        rows -> finish(state, conn, cancelDone, startedAt, () -> em.complete(rows)),
+                        failure -> finish(state, conn, cancelDone, startedAt, () -> em.fail(failure)));
             }, failure -> {
-                budget.finished(0);
+                release(0);
                 if (state.compareAndSet(WAITING, FINISHED)) {
                     em.fail(failure);
                 }
@@ -145,36 +184,43 @@ public class SearchStatements {
     }
 
     /**
-     * Asks the budget until it lets the statement in, then connects; or fails at once when the
-     * budget would not refill before the statement's time limit. Waiting for running statements
-     * to end is bounded by the time limit only.
+     * Asks the budget until it lets the statement in, then connects. Waits for running statements
+     * to end (bounded by the time limit), and for the bucket to refill only if the statement
+     * would then still have at least half its time limit to run; otherwise it is refused now.
      */
     private void admit(AtomicInteger state, AtomicReference<Cancellable> timer, long deadline, boolean waited,
-            Runnable connect, java.util.function.Consumer<Throwable> fail) {
+            Runnable connect, Consumer<Throwable> fail) {
         if (state.get() != QUEUED) {
             return;
         }
         long wait = budget.tryStart();
         if (wait == 0) {
             if (state.compareAndSet(QUEUED, WAITING)) {
+                if (waited) {
+                    metrics.throttled(true);
+                }
                 connect.run();
             } else {
-                budget.finished(0);
+                release(0);
             }
             return;
         }
-        if (wait != SearchBudget.POLL_NANOS && System.nanoTime() + wait >= deadline) {
-            metrics.throttled(false);
-            logRefusals(wait);
+        // What the statement could still run if it started now, less half its time limit.
+        long spare = deadline - System.nanoTime() - timeout.toNanos() / 2;
+        if (wait == SearchBudget.WAIT_FOR_RUNNING ? spare <= 0 : wait >= spare) {
             if (state.compareAndSet(QUEUED, FINISHED)) {
-                fail.accept(overBudget(wait));
+                metrics.throttled(false);
+                if (wait == SearchBudget.WAIT_FOR_RUNNING) {
+                    fail.accept(busy());
+                } else {
+                    logRefusals(wait);
+                    fail.accept(overBudget(wait));
+                }
             }
             return;
         }
-        if (!waited) {
-            metrics.throttled(true);
-        }
-        timer.set(Uni.createFrom().voidItem().onItem().delayIt().by(Duration.ofNanos(wait)).subscribe()
+        long delay = wait == SearchBudget.WAIT_FOR_RUNNING ? SearchBudget.POLL_NANOS : wait;
+        timer.set(Uni.createFrom().voidItem().onItem().delayIt().by(Duration.ofNanos(delay)).subscribe()
                 .with(v -> admit(state, timer, deadline, true, connect, fail)));
         if (state.get() != QUEUED) {
             timer.get().cancel();
@@ -184,14 +230,23 @@ public class SearchStatements {
     private void finish(AtomicInteger state, SqlConnection conn, CompletableFuture<Void> cancelDone, long started, Runnable answer) {
         if (state.compareAndSet(RUNNING, FINISHED)) {
             conn.closeAndForget();
-            budget.finished(System.nanoTime() - started);
+            release(System.nanoTime() - started);
             answer.run();
         } else {
             // Cancelled: the caller has gone; the connection waits for the cancel request to end.
             cancelDone.whenComplete((v, t) -> {
                 conn.closeAndForget();
-                budget.finished(System.nanoTime() - started);
+                release(System.nanoTime() - started);
             });
+        }
+    }
+
+    /** Gives the reservation back; a bookkeeping bug is logged, never allowed to stop an answer. */
+    private void release(long ranNanos) {
+        try {
+            budget.finished(ranNanos);
+        } catch (IllegalStateException e) {
+            LOG.error(e.getMessage());
         }
     }
 
@@ -227,9 +282,16 @@ public class SearchStatements {
 
     private MlflowException overBudget(long waitNanos) {
         long seconds = Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L);
-        return new MlflowException(ErrorCode.TEMPORARILY_UNAVAILABLE, "Searches on this replica have used their share of"
-                + " the database's time (TRACEBRIDGE_SEARCH_DB_SHARE=" + budget.share() + "), so that ingest keeps its"
-                + " own; retry in about " + seconds + " s, or narrow the filter or the time range");
+        return MlflowException.unavailable("Searches on this replica have used their share of the database's time"
+                + " (TRACEBRIDGE_SEARCH_DB_SHARE=" + budget.share() + "), so that ingest keeps its own; retry in about "
+                + seconds + " s, or narrow the filter or the time range", seconds);
+    }
+
+    /** Out of time before the statement could start: it waited behind others on this replica. */
+    private MlflowException busy() {
+        return new MlflowException(ErrorCode.TEMPORARILY_UNAVAILABLE, "Searches on this replica are busy: this one"
+                + " waited behind others and could not start with half of its " + describe(timeout)
+                + " (TRACEBRIDGE_SEARCH_TIMEOUT) left; retry later");
     }
 
     static String describe(Duration d) {

@@ -69,6 +69,13 @@ public interface TraceStore {
     /** Runs a search; a filter value the database rejects (e.g. a bad regex) is INVALID_PARAMETER_VALUE. */
     Uni<SearchPage> search(TraceQuery query);
 
+    /**
+     * The same, for a page of a streamed export: it waits for the search budget
+     * (TRACEBRIDGE_SEARCH_DB_SHARE) instead of being refused, so a long export goes at the pace
+     * the budget allows rather than breaking off.
+     */
+    Uni<SearchPage> exportPage(TraceQuery query);
+
     /** Span documents (OTel proto-JSON) per trace ID, each list ordered by start time. */
     Uni<Map<String, List<String>>> getSpans(List<String> traceIds);
 }

@@ -25,17 +25,17 @@ class SearchBudgetTest {
         assertThat(b.tryStart()).isZero();
         assertThat(b.tryStart()).isZero();
         // Both reservations out and the bucket still full: a third waits for one to end.
-        assertThat(b.tryStart()).isEqualTo(SearchBudget.POLL_NANOS);
+        assertThat(b.tryStart()).isEqualTo(SearchBudget.WAIT_FOR_RUNNING);
         now.addAndGet(5 * S);
         b.finished(5 * S);
         b.finished(5 * S);
         // 10 s charged against a full 10 s bucket (it cannot refill while full).
         assertThat(b.available()).isCloseTo(0, within(1e-9));
-        assertThat(b.tryStart()).as("empty: wait for the refill").isPositive().isNotEqualTo(SearchBudget.POLL_NANOS);
+        assertThat(b.tryStart()).as("empty: wait for the refill").isPositive().isNotEqualTo(SearchBudget.WAIT_FOR_RUNNING);
         now.addAndGet(S);
         // 0.5 s refilled: one more may start; the next waits for it, as it may cost up to 5 s.
         assertThat(b.tryStart()).isZero();
-        assertThat(b.tryStart()).isEqualTo(SearchBudget.POLL_NANOS);
+        assertThat(b.tryStart()).isEqualTo(SearchBudget.WAIT_FOR_RUNNING);
         b.finished(5 * S);
         // 4.5 s in debt at 0.5 s per second: the next one waits 9 s, and starts then.
         assertThat(b.available()).isCloseTo(-4.5, within(1e-9));
@@ -58,12 +58,15 @@ class SearchBudgetTest {
                 waiting--;
             }
             if (waiting > 0) {
-                assertThat(b.tryStart()).isEqualTo(SearchBudget.POLL_NANOS);
+                assertThat(b.tryStart()).isEqualTo(SearchBudget.WAIT_FOR_RUNNING);
             }
             now.addAndGet(200_000_000L);
             b.finished(200_000_000L);
         }
+        // The loop's last round left one running: it ends too.
+        b.finished(200_000_000L);
         assertThat(started).isEqualTo(6);
+        assertThat(b.running()).isZero();
         assertThat(b.available()).isGreaterThan(8);
     }
 
@@ -114,7 +117,18 @@ class SearchBudgetTest {
         for (int i = 0; i < 100; i++) {
             assertThat(off.tryStart()).isZero();
         }
-        assertThatThrownBy(() -> budget(-1)).hasMessageContaining("TRACEBRIDGE_SEARCH_DB_SHARE");
-        assertThatThrownBy(() -> budget(Double.NaN)).hasMessageContaining("TRACEBRIDGE_SEARCH_DB_SHARE");
+        for (double bad : new double[] {-1, Double.NaN, Double.POSITIVE_INFINITY, 1e-9, SearchBudget.MIN_SHARE / 2, 1e6}) {
+            assertThatThrownBy(() -> budget(bad)).as("share %s", bad).hasMessageContaining("TRACEBRIDGE_SEARCH_DB_SHARE");
+        }
+    }
+
+    @Test
+    void aDeepDebtAnswersAnHourAtMostAndADoubleFinishIsABug() {
+        SearchBudget b = budget(SearchBudget.MIN_SHARE);
+        assertThat(b.tryStart()).isZero();
+        b.finished(1_000_000 * S); // a million seconds: over 30 years to refill at this share
+        assertThat(b.tryStart()).isEqualTo(3_600 * S);
+        assertThat(b.running()).isZero();
+        assertThatThrownBy(() -> b.finished(0)).isInstanceOf(IllegalStateException.class);
     }
 }
