@@ -48,6 +48,13 @@ public interface TracebridgeConfig {
          * take from the database on average (about that many database cores); 0 for no limit.
          */
         double dbShare();
+
+        /**
+         * PostgreSQL's {@code statement_timeout} on the search pool's connections, a backstop for
+         * a lost cancel request: a number with {@code ms}, {@code s} or {@code h}, above
+         * {@link #timeout()}.
+         */
+        String statementTimeout();
     }
 
     /** Bearer-token authentication (see README "Authentication"). */

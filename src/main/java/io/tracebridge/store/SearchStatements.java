@@ -66,11 +66,33 @@ public class SearchStatements {
     @Inject
     public SearchStatements(@ReactiveDataSource("search") Pool pool, TracebridgeConfig config, SearchMetrics metrics,
             @ConfigProperty(name = "quarkus.datasource.search.reactive.max-size") int poolSize) {
-        this(pool, config.search().timeout(),
+        this(pool, checkedTimeout(config.search()),
                 // A full bucket lets a whole pool of statements run to their time limit.
                 new SearchBudget(config.search().dbShare(), config.search().timeout().multipliedBy(Math.max(1, poolSize)),
                         config.search().timeout(), System::nanoTime),
                 metrics);
+    }
+
+    private static final java.util.regex.Pattern PG_DURATION = java.util.regex.Pattern.compile("([0-9]{1,9})(ms|s|h)");
+
+    /** The time limit, once the backstop in PostgreSQL is known to be a duration above it. */
+    static Duration checkedTimeout(TracebridgeConfig.Search search) {
+        var m = PG_DURATION.matcher(search.statementTimeout().trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("TRACEBRIDGE_SEARCH_STATEMENT_TIMEOUT must be a number with ms, s or h"
+                    + " (e.g. 60s), not " + search.statementTimeout());
+        }
+        long n = Long.parseLong(m.group(1));
+        Duration backstop = switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            default -> Duration.ofHours(n);
+        };
+        if (backstop.compareTo(search.timeout()) <= 0) {
+            throw new IllegalArgumentException("TRACEBRIDGE_SEARCH_STATEMENT_TIMEOUT (" + search.statementTimeout()
+                    + ") must be above TRACEBRIDGE_SEARCH_TIMEOUT (" + describe(search.timeout()) + ")");
+        }
+        return search.timeout();
     }
 
     SearchStatements(Pool pool, Duration timeout, SearchBudget budget, SearchMetrics metrics) {

@@ -189,6 +189,17 @@ class SearchStatementsBudgetTest {
         assertThat(budget.running()).isZero();
     }
 
+    /** A statement whose cancel request was lost still ends, in PostgreSQL, on the search pool only. */
+    @Test
+    void searchConnectionsCarryABackstopStatementTimeout() {
+        assertThat(show(searchPool)).isEqualTo("1min");
+        assertThat(show(primary)).as("ingest's connections have none").isEqualTo("0");
+    }
+
+    private static String show(Pool pool) {
+        return pool.query("SHOW statement_timeout").execute().await().indefinitely().iterator().next().getString(0);
+    }
+
     private static Throwable outcome(SearchStatements st, String sql, Object param) {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         try {
