@@ -87,11 +87,9 @@ public class TraceExportResource {
         // Validates the filter, the order and the experiments now, while an error can still be a 400.
         TraceSearch.compile(experiments, filter, orderBy, page, null);
         Pages pages = new Pages(experiments, filter, orderBy, page, csv);
+        // The CSV header goes out with the first page, so that a first page refused or failed is
+        // still an error response rather than a header and a cut stream.
         Multi<Buffer> body = Multi.createBy().repeating().uni(() -> pages, Pages::next).until(Pages::isEnd);
-        if (csv) {
-            body = Multi.createBy().concatenating().streams(
-                    Multi.createFrom().item(Buffer.buffer(csvRow(CSV_COLUMNS))), body);
-        }
         String name = "traces-" + experiments.get(0) + (csv ? ".csv" : ".jsonl");
         return RestMulti.fromMultiData(body)
                 .header("Content-Type", csv ? CSV + "; charset=utf-8" : JSON_LINES)
@@ -110,6 +108,7 @@ public class TraceExportResource {
         private final boolean csv;
         private String token;
         private boolean finished;
+        private boolean headerSent;
 
         Pages(List<Long> experiments, String filter, List<String> orderBy, int size, boolean csv) {
             this.experiments = experiments;
@@ -138,6 +137,10 @@ public class TraceExportResource {
                     token = query.pageToken(p.nextAfter());
                 }
                 StringBuilder out = new StringBuilder();
+                if (csv && !headerSent) {
+                    out.append(csvRow(CSV_COLUMNS));
+                    headerSent = true;
+                }
                 for (TraceInfo t : p.traces()) {
                     out.append(csv ? csvRow(csvCells(t)) : Json.traceInfo(t).toString() + "\n");
                 }

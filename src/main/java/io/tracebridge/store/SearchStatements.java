@@ -73,24 +73,35 @@ public class SearchStatements {
                 metrics);
     }
 
-    private static final java.util.regex.Pattern PG_DURATION = java.util.regex.Pattern.compile("([0-9]{1,9})(ms|s|h)");
+    /** No leading zero: PostgreSQL would read {@code 060s} as octal. */
+    private static final java.util.regex.Pattern PG_DURATION = java.util.regex.Pattern.compile("([1-9][0-9]{0,9})(ms|s|h)");
+    /** PostgreSQL's largest statement_timeout, in milliseconds. */
+    private static final long PG_MAX_MS = Integer.MAX_VALUE;
 
-    /** The time limit, once the backstop in PostgreSQL is known to be a duration above it. */
+    /**
+     * The time limit, once the backstop in PostgreSQL is known to be a value PostgreSQL takes,
+     * read as it reads it (else the service stops at start-up); a backstop not above the time
+     * limit is only warned about (PostgreSQL then ends long statements first, with the same 400).
+     */
     static Duration checkedTimeout(TracebridgeConfig.Search search) {
-        var m = PG_DURATION.matcher(search.statementTimeout().trim());
-        if (!m.matches()) {
-            throw new IllegalArgumentException("TRACEBRIDGE_SEARCH_STATEMENT_TIMEOUT must be a number with ms, s or h"
-                    + " (e.g. 60s), not " + search.statementTimeout());
+        var m = PG_DURATION.matcher(search.statementTimeout());
+        Duration backstop = null;
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            backstop = switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                default -> Duration.ofHours(n);
+            };
         }
-        long n = Long.parseLong(m.group(1));
-        Duration backstop = switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            default -> Duration.ofHours(n);
-        };
+        if (backstop == null || backstop.toMillis() > PG_MAX_MS) {
+            throw new IllegalArgumentException("TRACEBRIDGE_SEARCH_STATEMENT_TIMEOUT must be a number without a leading zero"
+                    + " and ms, s or h, at most " + PG_MAX_MS + " ms (e.g. 60s), not " + search.statementTimeout());
+        }
         if (backstop.compareTo(search.timeout()) <= 0) {
-            throw new IllegalArgumentException("TRACEBRIDGE_SEARCH_STATEMENT_TIMEOUT (" + search.statementTimeout()
-                    + ") must be above TRACEBRIDGE_SEARCH_TIMEOUT (" + describe(search.timeout()) + ")");
+            LOG.warnf("TRACEBRIDGE_SEARCH_STATEMENT_TIMEOUT (%s) is not above TRACEBRIDGE_SEARCH_TIMEOUT (%s): PostgreSQL"
+                    + " stops search statements before the service's time limit would", search.statementTimeout(),
+                    describe(search.timeout()));
         }
         return search.timeout();
     }
@@ -109,34 +120,45 @@ public class SearchStatements {
 
     public Uni<RowSet<Row>> execute(String sql, Tuple params) {
         return Uni.createFrom().deferred(() -> {
-            // Set when the time limit cancels a statement that was running: the limit cancels
-            // first and only then asks which failure to answer.
-            AtomicBoolean ranWhenCancelled = new AtomicBoolean();
-            return running(sql, params, System.nanoTime() + timeout.toNanos(), ranWhenCancelled)
-                    .ifNoItem().after(timeout).failWith(() -> ranWhenCancelled.get() ? timedOut() : busy());
+            // Whether the statement was sent: set as it starts, and by the time limit's cancel when
+            // it finds it running (the limit cancels first and only then asks which failure to
+            // answer, so the flag is final by then).
+            AtomicBoolean ran = new AtomicBoolean();
+            return running(sql, params, System.nanoTime() + timeout.toNanos(), ran)
+                    .ifNoItem().after(timeout).failWith(() -> ran.get() ? timedOut() : busy());
         }).onFailure(SearchStatements::wasCancelled).transform(t -> timedOut());
     }
 
-    /** Tries of {@link #executePatiently} that the budget or a busy replica may refuse before its failure is answered. */
-    static final int PATIENT_TRIES = 100;
+    /** The longest a patient statement waits for the budget, all tries together, before its refusal is answered. */
+    static final Duration PATIENCE = Duration.ofMinutes(10);
 
     /**
      * The same as {@link #execute(String, Tuple)}, for a caller that would rather wait for the
      * database-time budget than be refused (a page of a streamed export, whose client is
-     * reading): waits until the budget has room, and tries again when it is refused anyway
-     * (another statement took the room first). A caller that goes away cancels the wait.
+     * reading): sleeps until the budget has room, and tries again when refused anyway (another
+     * statement took the room first), for up to {@link #PATIENCE}. One try at a time, resubscribed
+     * by the retry, so a long wait builds up nothing; a caller that goes away cancels it.
      */
     public Uni<RowSet<Row>> executePatiently(String sql, Tuple params) {
-        return awaitRoom().chain(() -> execute(sql, params))
-                .onFailure(SearchStatements::heldBack).retry().atMost(PATIENT_TRIES);
+        return Uni.createFrom().deferred(() -> {
+            long until = System.nanoTime() + PATIENCE.toNanos();
+            return Uni.createFrom().deferred(() -> {
+                long wait = budget.roomIn();
+                return wait == 0 ? execute(sql, params)
+                        : Uni.createFrom().voidItem().onItem().delayIt().by(Duration.ofNanos(wait))
+                                .chain(() -> Uni.createFrom().<RowSet<Row>>failure(new RoomAwaited()));
+            }).onFailure(t -> (t instanceof RoomAwaited || heldBack(t)) && System.nanoTime() < until).retry().indefinitely()
+                    .onFailure(RoomAwaited.class).transform(t -> MlflowException.unavailable(
+                            "Searches on this replica have used their share of the database's time for "
+                                    + PATIENCE.toMinutes() + " minutes; retry later", 60));
+        });
     }
 
-    private Uni<Void> awaitRoom() {
-        return Uni.createFrom().deferred(() -> {
-            long wait = budget.roomIn();
-            return wait == 0 ? Uni.createFrom().voidItem()
-                    : Uni.createFrom().voidItem().onItem().delayIt().by(Duration.ofNanos(wait)).chain(this::awaitRoom);
-        });
+    /** The budget had no room: the patient statement slept and asks again. */
+    private static final class RoomAwaited extends RuntimeException {
+        RoomAwaited() {
+            super(null, null, false, false);
+        }
     }
 
     private static boolean heldBack(Throwable t) {
@@ -165,32 +187,52 @@ public class SearchStatements {
      * </ul>
      * Every path after the budget let the statement in reports it finished exactly once.
      */
-    private Uni<RowSet<Row>> running(String sql, Tuple params, long deadline, AtomicBoolean ranWhenCancelled) {
+    private Uni<RowSet<Row>> running(String sql, Tuple params, long deadline, AtomicBoolean ran) {
         return Uni.createFrom().emitter(em -> {
             AtomicInteger state = new AtomicInteger(QUEUED);
             AtomicReference<SqlConnection> held = new AtomicReference<>();
             AtomicReference<Cancellable> timer = new AtomicReference<>();
             CompletableFuture<Void> cancelDone = new CompletableFuture<>();
             em.onTermination(() -> {
-                if (state.compareAndSet(RUNNING, CANCELLED)) {
-                    ranWhenCancelled.set(true);
-                    cancel(held.get()).subscribe().with(v -> cancelDone.complete(null), t -> cancelDone.complete(null));
-                } else if (state.compareAndSet(QUEUED, CANCELLED)) {
-                    Cancellable t = timer.get();
-                    if (t != null) {
-                        t.cancel();
+                // One state read decides, again until a change sticks: a statement that moves on
+                // between two checks (waiting to running) must not slip past uncancelled.
+                while (true) {
+                    int now = state.get();
+                    if (now == RUNNING && state.compareAndSet(RUNNING, CANCELLED)) {
+                        ran.set(true);
+                        cancel(held.get()).subscribe().with(v -> cancelDone.complete(null), t -> cancelDone.complete(null));
+                        return;
+                    } else if (now == QUEUED && state.compareAndSet(QUEUED, CANCELLED)) {
+                        Cancellable t = timer.get();
+                        if (t != null) {
+                            t.cancel();
+                        }
+                        return;
+                    } else if (now == WAITING && state.compareAndSet(WAITING, CANCELLED)) {
+                        return;
+                    } else if (now == FINISHED || now == CANCELLED) {
+                        return; // answered already (or finished at the limit: it ran)
                     }
-                } else {
-                    state.compareAndSet(WAITING, CANCELLED);
                 }
             });
             Runnable connect = () -> pool.getConnection().subscribe().with(conn -> {
                 held.set(conn);
+                // The wait for a connection counts too: no statement starts with less than half
+                // its time limit left (with the budget off, the pool's queue is the only wait).
+                if (deadline - System.nanoTime() < timeout.toNanos() / 2) {
+                    if (state.compareAndSet(WAITING, FINISHED)) {
+                        conn.closeAndForget();
+                        release(0);
+                        em.fail(busy());
+                        return;
+                    }
+                }
                 if (!state.compareAndSet(WAITING, RUNNING)) {
                     conn.closeAndForget();
                     release(0);
                     return;
                 }
+                ran.set(true);
                 long startedAt = System.nanoTime();
                 conn.preparedQuery(sql).execute(params).subscribe().with(
                         rows -> finish(state, conn, cancelDone, startedAt, () -> em.complete(rows)),
@@ -216,6 +258,15 @@ public class SearchStatements {
             return;
         }
         long wait = budget.tryStart();
+        if (wait == 0 && deadline - System.nanoTime() < timeout.toNanos() / 2) {
+            // Let in too late (a poll's timer fired late): give the room back, answer busy.
+            release(0);
+            if (state.compareAndSet(QUEUED, FINISHED)) {
+                metrics.throttled(false);
+                fail.accept(busy());
+            }
+            return;
+        }
         if (wait == 0) {
             if (state.compareAndSet(QUEUED, WAITING)) {
                 if (waited) {

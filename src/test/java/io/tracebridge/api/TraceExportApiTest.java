@@ -19,6 +19,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
 
 /** {@code GET /api/tracebridge/v1/traces/export}: the filtered search, every page, as JSON Lines or CSV. */
 @QuarkusTest
@@ -73,6 +74,17 @@ class TraceExportApiTest {
         given().get(EXPORT).then().statusCode(400).body("message", containsString("experiment_id"));
         given().queryParam("experiment_id", "x/../1").get(EXPORT).then().statusCode(400);
         given().queryParam("experiment_id", exp).get(EXPORT).then().statusCode(200).body(equalTo(""));
+        // A filter only the database can refuse (a bad regular expression) fails the first page:
+        // for CSV too an error response, not a header line and a cut stream.
+        for (String format : new String[] {"jsonl", "csv"}) {
+            given().queryParam("experiment_id", exp).queryParam("format", format)
+                    .queryParam("filter", "trace.name RLIKE '(unclosed'").get(EXPORT).then().statusCode(400)
+                    .body("error_code", equalTo("INVALID_PARAMETER_VALUE"))
+                    .body("message", containsString("Invalid filter value"));
+        }
+        // An empty CSV export is its header.
+        given().queryParam("experiment_id", exp).queryParam("format", "csv").get(EXPORT).then().statusCode(200)
+                .body(startsWith("trace_id,"));
         // An oversized filter is refused (the parser's limit, or the HTTP request-line limit), never a 500.
         int huge = given().queryParam("experiment_id", exp)
                 .queryParam("filter", "trace.name = '" + "x".repeat(30_000) + "'").get(EXPORT).statusCode();

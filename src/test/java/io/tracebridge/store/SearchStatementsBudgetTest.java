@@ -141,6 +141,23 @@ class SearchStatementsBudgetTest {
 
     @Test
     @Timeout(60)
+    void withTheBudgetOffAStatementThatWaitedForAConnectionPastHalfItsLimitAnswersBusy() throws Exception {
+        SearchBudget off = new SearchBudget(0, Duration.ofSeconds(4), Duration.ofSeconds(2), System::nanoTime);
+        SearchStatements st = statements(off);
+        Cancellable a = st.execute(SLEEP, Tuple.of(1.5)).subscribe().with(r -> { }, t -> { });
+        Cancellable b = st.execute(SLEEP, Tuple.of(1.5)).subscribe().with(r -> { }, t -> { });
+        awaitSleeping(2);
+        // Both connections busy for 1.5 s: the third gets one with about 0.5 s of its 2 s left.
+        Throwable third = outcome(st, SLEEP, 0);
+        assertThat(third).isInstanceOf(MlflowException.class);
+        assertThat(((MlflowException) third).code()).isEqualTo(ErrorCode.TEMPORARILY_UNAVAILABLE);
+        assertThat(third.getMessage()).contains("could not start with half of its 2 s");
+        a.cancel();
+        b.cancel();
+    }
+
+    @Test
+    @Timeout(60)
     void aPatientStatementWaitsForTheRefillInsteadOfBeingRefused() throws Exception {
         SearchBudget budget = new SearchBudget(1, Duration.ofSeconds(2), Duration.ofSeconds(2), System::nanoTime);
         SearchStatements st = statements(budget);
