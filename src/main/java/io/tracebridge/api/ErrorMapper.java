@@ -31,9 +31,8 @@ public class ErrorMapper {
 
     @ServerExceptionMapper
     public Response mlflow(MlflowException e) {
-        return e.retryAfterSeconds() > 0
-                ? ErrorBodies.mlflow(Failure.of(e.code()), e.code(), e.getMessage(), Long.toString(e.retryAfterSeconds()))
-                : response(e.code(), e.getMessage());
+        String retryAfter = e.retryAfterSeconds() > 0 ? Long.toString(e.retryAfterSeconds()) : Failure.RETRY_AFTER_SECONDS;
+        return ErrorBodies.mlflow(Failure.of(e.code()), e.code(), e.getMessage(), retryAfter);
     }
 
     /**

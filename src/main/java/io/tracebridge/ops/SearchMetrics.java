@@ -66,12 +66,12 @@ public class SearchMetrics {
     }
 
     public void failed(long startNanos, Throwable failure) {
-        Timer timer = error;
-        if (failure instanceof MlflowException m && m.code() == ErrorCode.TEMPORARILY_UNAVAILABLE) {
-            timer = unavailable;
-        } else if (failure instanceof MlflowException m && m.code() != ErrorCode.INTERNAL_ERROR) {
-            timer = invalid;
-        }
+        ErrorCode code = failure instanceof MlflowException m ? m.code() : ErrorCode.INTERNAL_ERROR;
+        Timer timer = switch (code) {
+            case TEMPORARILY_UNAVAILABLE -> unavailable;
+            case INTERNAL_ERROR -> error;
+            default -> invalid;
+        };
         timer.record(Duration.ofNanos(System.nanoTime() - startNanos));
     }
 }

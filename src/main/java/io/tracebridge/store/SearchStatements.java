@@ -219,7 +219,7 @@ public class SearchStatements {
                 held.set(conn);
                 // The wait for a connection counts too: no statement starts with less than half
                 // its time limit left (with the budget off, the pool's queue is the only wait).
-                if (deadline - System.nanoTime() < timeout.toNanos() / 2) {
+                if (spare(deadline) < 0) {
                     if (state.compareAndSet(WAITING, FINISHED)) {
                         conn.closeAndForget();
                         release(0);
@@ -258,17 +258,16 @@ public class SearchStatements {
             return;
         }
         long wait = budget.tryStart();
-        if (wait == 0 && deadline - System.nanoTime() < timeout.toNanos() / 2) {
-            // Let in too late (a poll's timer fired late): give the room back, answer busy.
-            release(0);
-            if (state.compareAndSet(QUEUED, FINISHED)) {
-                metrics.throttled(false);
-                fail.accept(busy());
-            }
-            return;
-        }
+        long spare = spare(deadline);
         if (wait == 0) {
-            if (state.compareAndSet(QUEUED, WAITING)) {
+            if (spare < 0) {
+                // Let in too late (a poll's timer fired late): give the room back, answer busy.
+                release(0);
+                if (state.compareAndSet(QUEUED, FINISHED)) {
+                    metrics.throttled(false);
+                    fail.accept(busy());
+                }
+            } else if (state.compareAndSet(QUEUED, WAITING)) {
                 if (waited) {
                     metrics.throttled(true);
                 }
@@ -278,8 +277,6 @@ public class SearchStatements {
             }
             return;
         }
-        // What the statement could still run if it started now, less half its time limit.
-        long spare = deadline - System.nanoTime() - timeout.toNanos() / 2;
         if (wait == SearchBudget.WAIT_FOR_RUNNING ? spare <= 0 : wait >= spare) {
             if (state.compareAndSet(QUEUED, FINISHED)) {
                 metrics.throttled(false);
@@ -312,6 +309,14 @@ public class SearchStatements {
                 release(System.nanoTime() - started);
             });
         }
+    }
+
+    /**
+     * What a statement starting now could run beyond half its time limit (negative: it may no
+     * longer start). The one place of the half-limit rule.
+     */
+    private long spare(long deadline) {
+        return deadline - System.nanoTime() - timeout.toNanos() / 2;
     }
 
     /** Gives the reservation back; a bookkeeping bug is logged, never allowed to stop an answer. */

@@ -71,7 +71,7 @@ class SearchShareTest {
             List<CompletableFuture<Response>> held = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
                 held.add(CompletableFuture.supplyAsync(SearchShareTest::search));
-                awaitBlocked(i + 1);
+                TracesLock.awaitBlocked(pool, i + 1, 3_000);
             }
             for (CompletableFuture<Response> f : held) {
                 f.get().then().statusCode(400).body("message", containsString("did not finish within 2 s"));
@@ -115,14 +115,4 @@ class SearchShareTest {
         assertThat(m.find()).as("tracebridge_search_throttled_total{outcome=%s} in /q/metrics", outcome).isTrue();
         return Double.parseDouble(m.group(1));
     }
-
-    private void awaitBlocked(int n) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 3_000;
-        while (TracesLock.blockedSearches(pool) < n) {
-            assertThat(System.currentTimeMillis()).as("%d searches reached PostgreSQL", n).isLessThan(deadline);
-            Thread.sleep(10);
-        }
-    }
-
-
 }

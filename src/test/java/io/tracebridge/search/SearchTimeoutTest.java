@@ -55,11 +55,11 @@ class SearchTimeoutTest {
                     .body("message", containsString("narrow the filter or the time range"));
             long ms = (System.nanoTime() - start) / 1_000_000;
             assertThat(ms).isBetween(2_900L, 6_000L);
-            awaitNoBlockedSearch(2_000);
+            TracesLock.awaitNoneBlocked(pool, 2_000);
             // Analytics statements are bounded the same way.
             given().get("/api/tracebridge/v1/analytics/sessions?experiment_id=0").then().statusCode(400)
                     .body("message", containsString("TRACEBRIDGE_SEARCH_TIMEOUT"));
-            awaitNoBlockedSearch(2_000);
+            TracesLock.awaitNoneBlocked(pool, 2_000);
         } finally {
             lock.close();
         }
@@ -80,27 +80,12 @@ class SearchTimeoutTest {
                         + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
                 out.write(body);
                 out.flush();
-                long deadline = System.currentTimeMillis() + 2_000;
-                while (TracesLock.blockedSearches(pool) == 0) {
-                    assertThat(System.currentTimeMillis()).as("the search reached PostgreSQL").isLessThan(deadline);
-                    Thread.sleep(20);
-                }
+                TracesLock.awaitBlocked(pool, 1, 2_000);
             }
             // Socket closed well within the 3 s limit: the statement must be gone within one second.
-            awaitNoBlockedSearch(1_000);
+            TracesLock.awaitNoneBlocked(pool, 1_000);
         } finally {
             lock.close();
         }
-    }
-
-
-
-    private void awaitNoBlockedSearch(long withinMs) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + withinMs;
-        long blocked;
-        while ((blocked = TracesLock.blockedSearches(pool)) > 0 && System.currentTimeMillis() < deadline) {
-            Thread.sleep(20);
-        }
-        assertThat(blocked).as("search statements still waiting in PostgreSQL").isZero();
     }
 }

@@ -118,10 +118,7 @@ class SearchStatementsBudgetTest {
         SearchStatements patient = statements(budget, Duration.ofSeconds(10));
         CompletableFuture<Throwable> first = CompletableFuture.supplyAsync(() -> outcome(patient, SLEEP, 4));
         awaitRunning(budget, 1, "first started");
-        Throwable second = outcome(st, SLEEP, 0);
-        assertThat(second).isInstanceOf(MlflowException.class);
-        MlflowException busy = (MlflowException) second;
-        assertThat(busy.code()).isEqualTo(ErrorCode.TEMPORARILY_UNAVAILABLE);
+        MlflowException busy = unavailable(outcome(st, SLEEP, 0));
         assertThat(busy.getMessage()).contains("busy").contains("could not start");
         assertThat(busy.retryAfterSeconds()).as("the usual wait").isZero();
         assertThat(first.get()).as("the first ran to its end").isNull();
@@ -130,10 +127,7 @@ class SearchStatementsBudgetTest {
         // Now the bucket is in debt (4 s charged against 2, refilled at 0.1 s per second): the
         // refill (about 20 s) cannot leave half of a 2 s limit, so the next is refused without
         // waiting, the refill time as Retry-After.
-        Throwable refused = outcome(st, SLEEP, 0);
-        assertThat(refused).isInstanceOf(MlflowException.class);
-        MlflowException over = (MlflowException) refused;
-        assertThat(over.code()).isEqualTo(ErrorCode.TEMPORARILY_UNAVAILABLE);
+        MlflowException over = unavailable(outcome(st, SLEEP, 0));
         assertThat(over.getMessage()).contains("TRACEBRIDGE_SEARCH_DB_SHARE=0.1");
         assertThat(over.retryAfterSeconds()).isBetween(18L, 21L);
         assertThat(budget.running()).isZero();
@@ -148,10 +142,7 @@ class SearchStatementsBudgetTest {
         Cancellable b = st.execute(SLEEP, Tuple.of(1.5)).subscribe().with(r -> { }, t -> { });
         awaitSleeping(2);
         // Both connections busy for 1.5 s: the third gets one with about 0.5 s of its 2 s left.
-        Throwable third = outcome(st, SLEEP, 0);
-        assertThat(third).isInstanceOf(MlflowException.class);
-        assertThat(((MlflowException) third).code()).isEqualTo(ErrorCode.TEMPORARILY_UNAVAILABLE);
-        assertThat(third.getMessage()).contains("could not start with half of its 2 s");
+        assertThat(unavailable(outcome(st, SLEEP, 0)).getMessage()).contains("could not start with half of its 2 s");
         a.cancel();
         b.cancel();
     }
@@ -163,9 +154,7 @@ class SearchStatementsBudgetTest {
         SearchStatements st = statements(budget);
         statements(budget, Duration.ofSeconds(10)).execute(SLEEP, Tuple.of(3.5)).await().atMost(Duration.ofSeconds(10));
         // About 1.5 s in debt at 1 s per second: a search with a 2 s limit is refused...
-        Throwable refused = outcome(st, SLEEP, 0);
-        assertThat(refused).isInstanceOf(MlflowException.class);
-        assertThat(((MlflowException) refused).code()).isEqualTo(ErrorCode.TEMPORARILY_UNAVAILABLE);
+        unavailable(outcome(st, SLEEP, 0));
         // ...and a page of an export waits for the refill, then runs.
         long start = System.nanoTime();
         st.executePatiently(SLEEP, Tuple.of(0)).await().atMost(Duration.ofSeconds(10));
@@ -215,6 +204,14 @@ class SearchStatementsBudgetTest {
 
     private static String show(Pool pool) {
         return pool.query("SHOW statement_timeout").execute().await().indefinitely().iterator().next().getString(0);
+    }
+
+    /** The failure, asserted to be a retryable 503 (TEMPORARILY_UNAVAILABLE). */
+    private static MlflowException unavailable(Throwable failure) {
+        assertThat(failure).isInstanceOf(MlflowException.class);
+        MlflowException e = (MlflowException) failure;
+        assertThat(e.code()).isEqualTo(ErrorCode.TEMPORARILY_UNAVAILABLE);
+        return e;
     }
 
     private static Throwable outcome(SearchStatements st, String sql, Object param) {

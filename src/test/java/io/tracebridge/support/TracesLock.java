@@ -1,7 +1,11 @@
 package io.tracebridge.support;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
+
+import java.util.function.LongPredicate;
 
 /**
  * Holds trace searches up for real: an ACCESS EXCLUSIVE lock on the traces table, taken from a
@@ -29,6 +33,27 @@ public final class TracesLock implements AutoCloseable {
     /** Search statements of the service now waiting for a lock. */
     public static long blockedSearches(Pool pool) {
         return Db.count(pool, BLOCKED_SEARCHES);
+    }
+
+    /** Waits until at least {@code n} search statements wait for the lock; fails after {@code withinMs}. */
+    public static void awaitBlocked(Pool pool, long n, long withinMs) throws InterruptedException {
+        long blocked = awaitBlockedCount(pool, b -> b >= n, withinMs);
+        assertThat(blocked).as("search statements that reached PostgreSQL").isGreaterThanOrEqualTo(n);
+    }
+
+    /** Waits until no search statement waits for the lock any more; fails after {@code withinMs}. */
+    public static void awaitNoneBlocked(Pool pool, long withinMs) throws InterruptedException {
+        long blocked = awaitBlockedCount(pool, b -> b == 0, withinMs);
+        assertThat(blocked).as("search statements still waiting in PostgreSQL").isZero();
+    }
+
+    private static long awaitBlockedCount(Pool pool, LongPredicate done, long withinMs) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + withinMs;
+        long blocked;
+        while (!done.test(blocked = blockedSearches(pool)) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(10);
+        }
+        return blocked;
     }
 
     @Override
