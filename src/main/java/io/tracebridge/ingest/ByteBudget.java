@@ -60,7 +60,20 @@ public final class ByteBudget {
     /** The bytes one request holds. Thread-safe; closing twice is harmless. */
     public final class Reservation implements AutoCloseable {
         private long held;
+        /** Bytes reserved ahead by {@link #addAhead} that later {@link #add} calls use before taking more. */
+        private long credit;
         private boolean closed;
+
+        /**
+         * Grows the reservation by {@code bytes} now, for a cost that later {@link #add} calls will
+         * name: they are served from this until it is used up. Admission uses it to take a body's
+         * whole estimated cost at once when its size is known, so that requests admitted together
+         * never all stall half-way (each holding its body, none able to take its decoding cost).
+         */
+        public synchronized void addAhead(long bytes) {
+            grow(bytes);
+            credit += Math.max(0, bytes);
+        }
 
         /**
          * Grows the reservation by {@code bytes}.
@@ -70,6 +83,12 @@ public final class ByteBudget {
          *                       when the request would not fit into the whole budget
          */
         public synchronized void add(long bytes) {
+            long fromCredit = Math.min(credit, Math.max(0, bytes));
+            credit -= fromCredit;
+            grow(bytes - fromCredit);
+        }
+
+        private void grow(long bytes) {
             if (bytes <= 0) {
                 return;
             }
@@ -97,6 +116,7 @@ public final class ByteBudget {
                 long excess = held - Math.max(0, bytes);
                 used.addAndGet(-excess);
                 held -= excess;
+                credit = Math.min(credit, held);
             }
         }
 
@@ -110,6 +130,7 @@ public final class ByteBudget {
                 closed = true;
                 used.addAndGet(-held);
                 held = 0;
+                credit = 0;
             }
         }
     }

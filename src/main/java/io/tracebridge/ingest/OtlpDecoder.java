@@ -52,7 +52,11 @@ public final class OtlpDecoder {
         int cost = encoding == OtlpEncoding.JSON ? JSON_COST_PER_BYTE : PROTOBUF_COST_PER_BYTE;
         BudgetedInputStream in;
         try {
-            in = new BudgetedInputStream(decompressing(body, enc, contentEncoding), maxDecompressedBytes, cost, reservation);
+            // An identity body decodes exactly its own length: charging stops there, at what
+            // OtlpHttpAdmission took ahead for it, instead of rounding up to a whole step.
+            boolean identity = enc.isEmpty() || enc.equals("identity");
+            long limit = identity ? Math.min(maxDecompressedBytes, body.length) : maxDecompressedBytes;
+            in = new BudgetedInputStream(decompressing(body, enc, contentEncoding), limit, cost, reservation);
         } catch (IOException e) {
             throw corrupt(enc, e);
         }

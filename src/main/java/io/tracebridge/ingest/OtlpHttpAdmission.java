@@ -1,6 +1,7 @@
 package io.tracebridge.ingest;
 
 import io.tracebridge.errors.ErrorBodies;
+import io.tracebridge.errors.OtlpEncoding;
 
 import io.quarkus.runtime.configuration.MemorySize;
 import io.quarkus.vertx.http.runtime.filters.Filters;
@@ -17,7 +18,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * checking the budget in the resource would be too late: 64 concurrent 16 MiB bodies are 1 GiB
  * of buffers. This filter runs while the request is still paused and
  * reserves {@link #RECEIVED_COST_PER_BYTE} times the announced {@code Content-Length} (the
- * maximum body size for a chunked body, whose length is not known yet); over the budget the
+ * maximum body size for a chunked body, whose length is not known yet), and for an OTLP body of
+ * announced length also its decoding cost for that length ({@link #decodeCostPerByte}); over the budget the
  * request gets 503 + Retry-After (or 413 if it could never fit) with an OTLP {@code Status} body
  * and its body is never buffered. The resource grows the same reservation while decoding; it is
  * given back when the response ends or the connection closes.
@@ -76,9 +78,17 @@ public class OtlpHttpAdmission {
         ByteBudget.Reservation reservation = ingest.budget().open();
         try {
             // The path only picks the estimate; every body is admitted.
-            int cost = isOtlp(ctx) ? RECEIVED_COST_PER_BYTE : REST_COST_PER_BYTE;
+            boolean otlp = isOtlp(ctx);
+            int cost = otlp ? RECEIVED_COST_PER_BYTE : REST_COST_PER_BYTE;
             reservation.add(cost * (declared >= 0 ? declared : maxBodyBytes));
+            if (otlp && declared > 0) {
+                // A body of known length decodes to at least its own size: take that decoding
+                // cost now too. Admitted on its receiving cost alone, several large bodies could
+                // fill the budget together and then each be refused half-way, none completing.
+                reservation.addAhead(decodeCostPerByte(ctx.request().getHeader("Content-Type")) * declared);
+            }
         } catch (OtlpException refused) {
+            reservation.close(); // gives back the receiving cost when the decoding cost did not fit
             if (isOtlp(ctx)) {
                 ingest.refused(IngestMetrics.Transport.HTTP, refused);
             }
@@ -101,6 +111,12 @@ public class OtlpHttpAdmission {
             }
         });
         ctx.next();
+    }
+
+    /** What {@link OtlpDecoder} charges per decoded byte for the body's Content-Type. */
+    static int decodeCostPerByte(String contentType) {
+        return OtlpEncoding.fromContentType(contentType) == OtlpEncoding.JSON
+                ? OtlpDecoder.JSON_COST_PER_BYTE : OtlpDecoder.PROTOBUF_COST_PER_BYTE;
     }
 
     private static boolean isOtlp(RoutingContext ctx) {

@@ -58,6 +58,50 @@ class ByteBudgetTest {
         assertThat(busy.used()).isEqualTo(16L << 20);
     }
 
+    @Test
+    void aCostTakenAheadServesTheLaterChargesBeforeMoreIsTaken() {
+        ByteBudget budget = new ByteBudget(100);
+        ByteBudget.Reservation r = budget.open();
+        r.addAhead(60);
+        assertThat(budget.used()).isEqualTo(60);
+        r.add(40);
+        assertThat(budget.used()).as("served from what was taken ahead").isEqualTo(60);
+        r.add(30);
+        assertThat(budget.used()).as("20 left ahead, 10 taken").isEqualTo(70);
+        // Two ahead-takings add up; neither uses the other's.
+        ByteBudget.Reservation other = budget.open();
+        assertThatThrownBy(() -> other.addAhead(31)).isInstanceOfSatisfying(OtlpException.class,
+                e -> assertThat(e.kind()).isEqualTo(OtlpException.Kind.UNAVAILABLE));
+        r.close();
+        assertThat(budget.used()).isZero();
+        other.addAhead(10);
+        other.addAhead(10);
+        other.add(20);
+        assertThat(budget.used()).isEqualTo(20);
+        other.close();
+        assertThat(budget.used()).isZero();
+    }
+
+    /**
+     * An identity body taken ahead at its decoding cost (as {@code OtlpHttpAdmission} does) is
+     * decoded without taking more: a budget of exactly that much suffices. Rounding the charge up
+     * to a whole step would need more, and a request admitted with its whole cost could still be
+     * refused half-way.
+     */
+    @Test
+    void anIdentityBodyTakenAheadIsDecodedWithinWhatWasTaken() {
+        byte[] body = Requests.protobufOfSize((3 << 20) + 12345);
+        long cost = (long) body.length * OtlpDecoder.PROTOBUF_COST_PER_BYTE;
+        ByteBudget exact = new ByteBudget(cost);
+        try (ByteBudget.Reservation r = exact.open()) {
+            r.addAhead(cost);
+            assertThat(new OtlpDecoder(16 << 20).decode(body, OtlpEncoding.PROTOBUF, null, r).getSerializedSize())
+                    .isEqualTo(body.length);
+            assertThat(r.held()).isEqualTo(cost);
+        }
+        assertThat(exact.used()).isZero();
+    }
+
     /** Test helper: a valid request of about {@code bytes}. */
     static final class Requests {
         static byte[] protobufOfSize(int bytes) {
