@@ -9,6 +9,7 @@ import io.smallrye.mutiny.Uni;
 import io.tracebridge.analytics.ExperimentActivity;
 import io.tracebridge.analytics.FeedbackSummary;
 import io.tracebridge.analytics.GroupCursor;
+import io.tracebridge.analytics.GroupOrder;
 import io.tracebridge.analytics.GroupKey;
 import io.tracebridge.analytics.GroupStats;
 import io.tracebridge.analytics.Grouping;
@@ -85,21 +86,24 @@ public class AnalyticsResource {
                 });
     }
 
-    @Operation(summary = "Sessions of an experiment in a time range, most recently active first: turns, users, errors, feedback summary")
+    @Operation(summary = "Sessions of an experiment in a time range, most recently active first or sorted by order_by "
+            + "(traces, error_count, total_tokens, cost, p95_latency_ms, last_activity; ASC or DESC): turns, users, "
+            + "errors, tokens, cost, latency, feedback summary")
     @RolesAllowed(Roles.READ)
     @GET
     @Path("/sessions")
     public Uni<ObjectNode> sessions(@QueryParam("experiment_id") String experimentId,
                                     @QueryParam("start_time_ms") String start, @QueryParam("end_time_ms") String end,
                                     @QueryParam("user_id") String userId, @QueryParam("max_results") String maxResults,
-                                    @QueryParam("page_token") String pageToken) {
+                                    @QueryParam("page_token") String pageToken, @QueryParam("order_by") String orderBy) {
         TimeRange range = range(experimentId, start, end);
         int limit = PageSize.of(Requests.integer(maxResults, "max_results"), DEFAULT_PAGE, MAX_PAGE);
         String user = Requests.blankToNull(userId);
-        String fingerprint = GroupCursor.fingerprint(Grouping.SESSION, range, user);
+        GroupOrder order = GroupOrder.parse(orderBy);
+        String fingerprint = GroupCursor.fingerprint(Grouping.SESSION, range, user, order);
         return store.requireExperiment(range.experimentId())
                 .chain(active -> active ? store.groups(Grouping.SESSION, range, user, limit,
-                                GroupCursor.decode(pageToken, fingerprint))
+                                GroupCursor.decode(pageToken, fingerprint), order)
                         : Uni.createFrom().item(new Page<GroupStats>(List.of(), null)))
                 .map(page -> page(page, fingerprint, "sessions", s -> {
                     ObjectNode n = Json.object();
@@ -110,6 +114,7 @@ public class AnalyticsResource {
                     s.others().forEach(users::add);
                     n.put("user_count", s.otherCount());
                     n.put("error_count", s.errorCount());
+                    usage(n, s.usage());
                     n.set("feedback", summaries(s.feedback(), false));
                     return n;
                 }));
@@ -136,20 +141,23 @@ public class AnalyticsResource {
                 });
     }
 
-    @Operation(summary = "Users of an experiment in a time range, most recently seen first: traces, sessions, errors, feedback summary")
+    @Operation(summary = "Users of an experiment in a time range, most recently seen first or sorted by order_by "
+            + "(traces, error_count, total_tokens, cost, p95_latency_ms, last_activity; ASC or DESC): traces, sessions, "
+            + "errors, tokens, cost, latency, feedback summary")
     @RolesAllowed(Roles.READ)
     @GET
     @Path("/users")
     public Uni<ObjectNode> users(@QueryParam("experiment_id") String experimentId,
                                  @QueryParam("start_time_ms") String start, @QueryParam("end_time_ms") String end,
                                  @QueryParam("max_results") String maxResults,
-                                 @QueryParam("page_token") String pageToken) {
+                                 @QueryParam("page_token") String pageToken, @QueryParam("order_by") String orderBy) {
         TimeRange range = range(experimentId, start, end);
         int limit = PageSize.of(Requests.integer(maxResults, "max_results"), DEFAULT_PAGE, MAX_PAGE);
-        String fingerprint = GroupCursor.fingerprint(Grouping.USER, range, null);
+        GroupOrder order = GroupOrder.parse(orderBy);
+        String fingerprint = GroupCursor.fingerprint(Grouping.USER, range, null, order);
         return store.requireExperiment(range.experimentId())
                 .chain(active -> active ? store.groups(Grouping.USER, range, null, limit,
-                                GroupCursor.decode(pageToken, fingerprint))
+                                GroupCursor.decode(pageToken, fingerprint), order)
                         : Uni.createFrom().item(new Page<GroupStats>(List.of(), null)))
                 .map(page -> page(page, fingerprint, "users", u -> {
                     ObjectNode n = Json.object();
@@ -159,6 +167,7 @@ public class AnalyticsResource {
                     n.put("first_time_ms", u.firstTimeMs());
                     n.put("last_seen_ms", u.lastTimeMs());
                     n.put("error_count", u.errorCount());
+                    usage(n, u.usage());
                     n.set("feedback", summaries(u.feedback(), false));
                     return n;
                 }));
@@ -244,6 +253,17 @@ public class AnalyticsResource {
             n.put("next_page_token", page.next().encode(fingerprint));
         }
         return n;
+    }
+
+    /** Tokens, cost (null when no token was priced) and latency percentiles (null when no trace finished). */
+    private static void usage(ObjectNode n, GroupStats.Usage u) {
+        n.put("input_tokens", u.inputTokens());
+        n.put("output_tokens", u.outputTokens());
+        n.put("total_tokens", u.totalTokens());
+        n.put("cost", u.cost());
+        n.put("unpriced_tokens", u.unpricedTokens());
+        n.put("p50_latency_ms", u.p50LatencyMs());
+        n.put("p95_latency_ms", u.p95LatencyMs());
     }
 
     private static void times(ObjectNode n, GroupStats s) {

@@ -3,6 +3,8 @@ package io.tracebridge.mapping;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.opentelemetry.proto.common.v1.AnyValue;
 
+import java.util.List;
+
 /**
  * A span's LLM token counts, as MLflow reads them: its own {@code mlflow.chat.tokenUsage}
  * (the JSON object {@code {"input_tokens", "output_tokens", "total_tokens"}} the MLflow SDK
@@ -12,9 +14,24 @@ import io.opentelemetry.proto.common.v1.AnyValue;
  * {@code mlflow.chat.tokenUsage}). A count that is missing, negative or not an integer is null.
  * The store sums them per trace into the metadata {@code mlflow.trace.tokenUsage}
  * (store.PgTraceStore, docs/mapping.md section 7a).
+ *
+ * <p>{@code model} is the model the span reports the counts for, which prices them
+ * (docs/analytics-api.md, "Cost"): MLflow's {@code mlflow.llm.model}, else the GenAI
+ * conventions' {@code gen_ai.response.model} (the model that answered, e.g. a dated snapshot),
+ * else {@code gen_ai.request.model}, else OpenInference's {@code llm.model_name}; at most
+ * {@link #MAX_MODEL_CHARS} characters; null when the span names none.
  */
-public record TokenUsage(Long input, Long output, Long total) {
+public record TokenUsage(Long input, Long output, Long total, String model) {
     public static final String CHAT_USAGE = "mlflow.chat.tokenUsage";
+    /** The longest model name kept, as the store's column allows. */
+    public static final int MAX_MODEL_CHARS = 256;
+    /** Where a span names its model, in order of preference. */
+    static final List<String> MODEL_KEYS = List.of("mlflow.llm.model", "gen_ai.response.model", "gen_ai.request.model",
+            "llm.model_name");
+
+    public TokenUsage(Long input, Long output, Long total) {
+        this(input, output, total, null);
+    }
 
     public boolean isEmpty() {
         return input == null && output == null && total == null;
@@ -22,6 +39,27 @@ public record TokenUsage(Long input, Long output, Long total) {
 
     /** The span's usage, or null when it reports none. */
     static TokenUsage of(SpanView span) {
+        TokenUsage counts = counts(span);
+        return counts == null ? null : new TokenUsage(counts.input, counts.output, counts.total, model(span));
+    }
+
+    /** The first non-blank model name of {@link #MODEL_KEYS}, cut to {@link #MAX_MODEL_CHARS}. */
+    static String model(SpanView span) {
+        for (String key : MODEL_KEYS) {
+            AnyValue v = span.attribute(key);
+            if (v != null && v.getValueCase() == AnyValue.ValueCase.STRING_VALUE) {
+                String name = AttributeValues.unwrapJsonString(v.getStringValue()).strip();
+                if (!name.isEmpty()) {
+                    return name.length() <= MAX_MODEL_CHARS ? name
+                            : name.substring(0, Character.isHighSurrogate(name.charAt(MAX_MODEL_CHARS - 1))
+                                    ? MAX_MODEL_CHARS - 1 : MAX_MODEL_CHARS);
+                }
+            }
+        }
+        return null;
+    }
+
+    private static TokenUsage counts(SpanView span) {
         AnyValue chat = span.attribute(CHAT_USAGE);
         if (chat != null) {
             TokenUsage u = fromChatUsage(chat);

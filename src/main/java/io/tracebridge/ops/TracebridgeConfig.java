@@ -23,6 +23,16 @@ public interface TracebridgeConfig {
 
     Retention retention();
 
+    Analytics analytics();
+
+    interface Analytics {
+        /**
+         * Token prices per model, {@code model=input:output} in dollars per million tokens,
+         * comma-separated ({@code analytics.ModelPrices}); absent for none.
+         */
+        java.util.Optional<String> modelPrices();
+    }
+
     /** Trace retention (docs/retention.md). */
     interface Retention {
         /**

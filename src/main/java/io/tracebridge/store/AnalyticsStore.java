@@ -30,11 +30,12 @@ public interface AnalyticsStore {
     Uni<Boolean> requireExperiment(long experimentId);
 
     /**
-     * Sessions or users with activity in the range, most recently active first (then ID
-     * descending), at most {@code limit}, after {@code cursor} when given; {@code userId}
-     * narrows sessions to one user's.
+     * Sessions or users with activity in the range, in {@code order} (by default most recently
+     * active first, then ID descending), at most {@code limit}, after {@code cursor} when given;
+     * {@code userId} narrows sessions to one user's.
      */
-    Uni<Page<GroupStats>> groups(Grouping grouping, TimeRange range, String userId, int limit, GroupCursor cursor);
+    Uni<Page<GroupStats>> groups(Grouping grouping, TimeRange range, String userId, int limit, GroupCursor cursor,
+                                 io.tracebridge.analytics.GroupOrder order);
 
     /** A session's traces in request order, at most {@link SessionTurn#MAX_TURNS} + 1 (the caller reports truncation). */
     Uni<List<SessionTurn>> sessionTurns(TimeRange range, String sessionId);

@@ -5,7 +5,9 @@ import io.tracebridge.analytics.ExperimentActivity;
 import io.tracebridge.analytics.FeedbackSummary;
 import io.tracebridge.analytics.GroupCursor;
 import io.tracebridge.analytics.GroupKey;
+import io.tracebridge.analytics.GroupOrder;
 import io.tracebridge.analytics.GroupStats;
+import io.tracebridge.analytics.ModelPrices;
 import io.tracebridge.analytics.Grouping;
 import io.tracebridge.analytics.Page;
 import io.tracebridge.analytics.SessionTurn;
@@ -14,6 +16,7 @@ import io.tracebridge.analytics.TimelinePoint;
 import io.tracebridge.model.Experiment;
 import io.tracebridge.model.MlflowException;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -41,6 +44,7 @@ import java.util.Set;
  * the number of traces in the range.
  */
 @ApplicationScoped
+@io.quarkus.runtime.Startup // a malformed TRACEBRIDGE_MODEL_PRICES stops the start, not the first request
 public class PgAnalyticsStore implements AnalyticsStore {
     static final int MAX_BUCKETS = 2000;
     /** Most users of a session (sessions of a user) listed by name; the count is exact. */
@@ -70,10 +74,18 @@ public class PgAnalyticsStore implements AnalyticsStore {
 
     private final SearchStatements db;
     private final io.vertx.mutiny.sqlclient.Pool primary;
+    private final ModelPrices prices;
 
-    public PgAnalyticsStore(SearchStatements db, io.vertx.mutiny.sqlclient.Pool primary) {
+    public PgAnalyticsStore(SearchStatements db, io.vertx.mutiny.sqlclient.Pool primary,
+                            io.tracebridge.ops.TracebridgeConfig config) {
         this.db = db;
         this.primary = primary;
+        this.prices = ModelPrices.parse(config.analytics().modelPrices().orElse(null));
+    }
+
+    /** The price table the cost columns use (TRACEBRIDGE_MODEL_PRICES). */
+    public ModelPrices prices() {
+        return prices;
     }
 
     @Override
@@ -130,7 +142,11 @@ public class PgAnalyticsStore implements AnalyticsStore {
     }
 
     @Override
-    public Uni<Page<GroupStats>> groups(Grouping g, TimeRange range, String userId, int limit, GroupCursor cursor) {
+    public Uni<Page<GroupStats>> groups(Grouping g, TimeRange range, String userId, int limit, GroupCursor cursor,
+                                        GroupOrder order) {
+        if (!order.isDefault()) {
+            return sorted(g, range, userId, limit, cursor == null ? 0 : cursor.offset(), order);
+        }
         long upper = cursor == null ? range.lastMs() : Math.min(cursor.lastTimeMs(), range.lastMs());
         Scan scan = new Scan(g, range, userId, limit, cursor, upper);
         return scan.next().map(done -> {
@@ -221,45 +237,150 @@ public class PgAnalyticsStore implements AnalyticsStore {
         }
     }
 
-    /** Stats and feedback summaries of some sessions or users, over the range. */
-    private Uni<List<GroupStats>> summarise(Grouping g, TimeRange range, Set<String> ids) {
-        SqlParams p = new SqlParams();
-        String column = "t." + column(g);
-        String other = "t." + other(g);
-        String where = "t.experiment_id = " + p.add(range.experimentId(), "bigint")
-                + range(p, "t.request_time", range.startMs(), range.endMs())
-                + " AND " + column + " = ANY(" + p.add(ids.toArray(String[]::new), "varchar[]") + ")";
-        String stats = "SELECT " + column + " AS id, min(t.request_time) AS first_time, "
+    /**
+     * The columns of a group's stats ({@link #groupStats} reads them by name): times, traces,
+     * errors, the other grouping's IDs, tokens, cost and latency percentiles. Over traces
+     * {@code t} joined to {@link #usageLateral} {@code c}.
+     */
+    private static String statsColumns(String column, String other) {
+        return column + " AS id, min(t.request_time) AS first_time, "
                 + "max(t.request_time) AS last_time, count(*) AS traces, "
                 + "count(*) FILTER (WHERE t.state = 'ERROR') AS errors, "
                 + "(array_agg(DISTINCT " + other + ") FILTER (WHERE " + other + " IS NOT NULL))[1:" + MAX_OTHERS
-                + "] AS others, count(DISTINCT " + other + ") AS other_count "
-                + "FROM traces t WHERE " + where + " GROUP BY 1";
-        String feedback = "SELECT " + column + " AS id, a.name, " + FEEDBACK_TOTALS + " "
+                + "] AS others, count(DISTINCT " + other + ") AS other_count, "
+                + "COALESCE(sum(t.input_tokens), 0)::bigint AS input_tokens, "
+                + "COALESCE(sum(t.output_tokens), 0)::bigint AS output_tokens, "
+                + "COALESCE(sum(t.total_tokens), 0)::bigint AS total_tokens, "
+                + "sum(c.cost)::float8 AS cost, COALESCE(sum(c.unpriced), 0)::bigint AS unpriced_tokens, "
+                // percentile_cont leaves out the NULL durations of unfinished traces
+                + "percentile_cont(0.5) WITHIN GROUP (ORDER BY t.end_time - t.request_time) AS p50_ms, "
+                + "percentile_cont(0.95) WITHIN GROUP (ORDER BY t.end_time - t.request_time) AS p95_ms";
+    }
+
+    /**
+     * {@code LEFT JOIN LATERAL ... c}: the cost in dollars of trace {@code t}'s tokens of priced
+     * models, and its total tokens of the others ({@code traces.model_usage}, migration V10),
+     * priced by the table's first matching entry (exact names, then prefixes longest first, as
+     * {@link ModelPrices#of}). The prices are bind parameters.
+     */
+    private String usageLateral(SqlParams p) {
+        if (prices.isEmpty()) {
+            return " LEFT JOIN LATERAL (SELECT NULL::numeric AS cost, t.total_tokens AS unpriced) c ON true";
+        }
+        List<ModelPrices.Price> list = prices.prices();
+        String models = p.add(list.stream().map(ModelPrices.Price::model).toArray(String[]::new), "text[]");
+        String prefix = p.add(list.stream().map(ModelPrices.Price::prefix).toArray(Boolean[]::new), "boolean[]");
+        String in = p.add(list.stream().map(x -> x.input().toPlainString()).toArray(String[]::new), "text[]");
+        String out = p.add(list.stream().map(x -> x.output().toPlainString()).toArray(String[]::new), "text[]");
+        return " LEFT JOIN LATERAL (SELECT "
+                + "sum((u.value ->> 0)::numeric * pr.input_price + (u.value ->> 1)::numeric * pr.output_price) "
+                + "FILTER (WHERE pr.input_price IS NOT NULL) / 1000000 AS cost, "
+                + "sum((u.value ->> 2)::numeric) FILTER (WHERE pr.input_price IS NULL) AS unpriced "
+                + "FROM jsonb_each(t.model_usage) u LEFT JOIN LATERAL (SELECT x.input_price::numeric AS input_price, "
+                + "x.output_price::numeric AS output_price "
+                + "FROM unnest(" + models + ", " + prefix + ", " + in + ", " + out + ") WITH ORDINALITY "
+                + "AS x(model, prefix, input_price, output_price, ord) "
+                + "WHERE x.model = u.key OR (x.prefix AND starts_with(u.key, x.model)) ORDER BY x.ord LIMIT 1) pr ON true"
+                + ") c ON true";
+    }
+
+    /** Stats and feedback summaries of some sessions or users, over the range. */
+    private Uni<List<GroupStats>> summarise(Grouping g, TimeRange range, Set<String> ids) {
+        String column = "t." + column(g);
+        SqlParams p = new SqlParams();
+        String stats = "SELECT " + statsColumns(column, "t." + other(g)) + " FROM traces t" + usageLateral(p)
+                + " WHERE " + ofGroups(p, column, range, ids) + " GROUP BY 1";
+        SqlParams f = new SqlParams();
+        String feedback = feedbackOf(column, ofGroups(f, column, range, ids));
+        // Independent queries: run on two pooled connections at once.
+        return Uni.combine().all().unis(db.execute(feedback, f), db.execute(stats, p))
+                .asTuple().map(both -> withFeedback(both.getItem2(), both.getItem1()));
+    }
+
+    /** The traces of the range whose session (user) is one of {@code ids}. */
+    private static String ofGroups(SqlParams p, String column, TimeRange range, java.util.Collection<String> ids) {
+        return "t.experiment_id = " + p.add(range.experimentId(), "bigint")
+                + range(p, "t.request_time", range.startMs(), range.endMs())
+                + " AND " + column + " = ANY(" + p.add(ids.toArray(String[]::new), "varchar[]") + ")";
+    }
+
+    private static String feedbackOf(String column, String where) {
+        return "SELECT " + column + " AS id, a.name, " + FEEDBACK_TOTALS + " "
                 + "FROM traces t JOIN assessments a ON a.trace_id = t.trace_id AND " + VALID_FEEDBACK
                 + " WHERE " + where + " GROUP BY 1, 2 ORDER BY 1, 2";
-        // Independent queries with the same parameters: run on two pooled connections at once.
-        return Uni.combine().all().unis(db.execute(feedback, p), db.execute(stats, p))
-                .asTuple().map(both -> {
-                    Map<String, List<FeedbackSummary>> byId = new HashMap<>();
-                    for (Row r : both.getItem1()) {
-                        byId.computeIfAbsent(r.getString("id"), k -> new ArrayList<>())
-                                .add(Totals.of(r).summary(r.getString("name"), null));
-                    }
-                    List<GroupStats> out = new ArrayList<>();
-                    for (Row r : both.getItem2()) {
-                        out.add(groupStats(r, byId.getOrDefault(r.getString("id"), List.of())));
-                    }
-                    return out;
-                });
+    }
+
+    /** The stats rows in their order, each with its feedback summaries. */
+    private static List<GroupStats> withFeedback(RowSet<Row> stats, RowSet<Row> feedback) {
+        Map<String, List<FeedbackSummary>> byId = new HashMap<>();
+        for (Row r : feedback) {
+            byId.computeIfAbsent(r.getString("id"), k -> new ArrayList<>())
+                    .add(Totals.of(r).summary(r.getString("name"), null));
+        }
+        List<GroupStats> out = new ArrayList<>();
+        for (Row r : stats) {
+            out.add(groupStats(r, byId.getOrDefault(r.getString("id"), List.of())));
+        }
+        return out;
+    }
+
+    /**
+     * A page of the sessions or users in an order other than the default: every group of the
+     * range is summarised and sorted (its cost grows with the traces of the range, within the
+     * search time limit), then the page's feedback is read. Paged by offset, up to
+     * {@link GroupCursor#MAX_OFFSET}.
+     */
+    private Uni<Page<GroupStats>> sorted(Grouping g, TimeRange range, String userId, int limit, int offset,
+                                         GroupOrder order) {
+        SqlParams p = new SqlParams();
+        String column = "t." + column(g);
+        String where = "t.experiment_id = " + p.add(range.experimentId(), "bigint")
+                + range(p, "t.request_time", range.startMs(), range.endMs())
+                + " AND " + column + " IS NOT NULL";
+        // A user's sessions are summarised over all their turns, as in the default order.
+        String ofUser = userId == null ? "" : " HAVING bool_or(t.user_id = " + p.add(userId, "varchar") + ")";
+        String dir = order.descending() ? " DESC" : " ASC";
+        String stats = "SELECT " + statsColumns(column, "t." + other(g)) + " FROM traces t" + usageLateral(p)
+                + " WHERE " + where + " GROUP BY 1" + ofUser + " ORDER BY " + orderColumn(order.column()) + dir + " NULLS LAST, 1" + dir
+                + " LIMIT " + p.add(limit + 1, "int") + " OFFSET " + p.add(offset, "int");
+        return db.execute(stats, p).chain(rows -> {
+            List<String> ids = new ArrayList<>();
+            rows.forEach(r -> ids.add(r.getString("id")));
+            boolean more = ids.size() > limit && offset + limit < GroupCursor.MAX_OFFSET;
+            GroupCursor next = more ? GroupCursor.atOffset(offset + limit) : null;
+            if (ids.isEmpty()) {
+                return Uni.createFrom().item(new Page<GroupStats>(List.of(), null));
+            }
+            SqlParams f = new SqlParams();
+            return db.execute(feedbackOf(column, ofGroups(f, column, range, ids)), f).map(feedback -> {
+                List<GroupStats> all = withFeedback(rows, feedback);
+                return new Page<>(List.copyOf(all.subList(0, Math.min(limit, all.size()))), next);
+            });
+        });
+    }
+
+    /** The stats column a sort compares: a name of {@link #statsColumns}, never request text. */
+    private static String orderColumn(GroupOrder.Column c) {
+        return switch (c) {
+            case LAST_ACTIVITY -> "last_time";
+            case TRACES -> "traces";
+            case ERROR_COUNT -> "errors";
+            case TOTAL_TOKENS -> "total_tokens";
+            case COST -> "cost";
+            case P95_LATENCY -> "p95_ms";
+        };
     }
 
     // ---- row mappers: one per entity, by column name --------------------------------------------
 
     private static GroupStats groupStats(Row r, List<FeedbackSummary> feedback) {
         String[] others = r.getArrayOfStrings("others");
+        GroupStats.Usage usage = new GroupStats.Usage(r.getLong("input_tokens"), r.getLong("output_tokens"),
+                r.getLong("total_tokens"), r.getDouble("cost"), r.getLong("unpriced_tokens"), r.getDouble("p50_ms"),
+                r.getDouble("p95_ms"));
         return new GroupStats(r.getString("id"), r.getLong("first_time"), r.getLong("last_time"), r.getLong("traces"),
-                r.getLong("errors"), others == null ? List.of() : Arrays.asList(others), r.getLong("other_count"), feedback);
+                r.getLong("errors"), others == null ? List.of() : Arrays.asList(others), r.getLong("other_count"), feedback,
+                usage);
     }
 
     private static SessionTurn sessionTurn(Row r, List<SessionTurn.Feedback> feedback) {

@@ -79,16 +79,16 @@ public class PgTraceStore implements TraceStore {
 
     private static final String UPSERT_SPANS = """
             INSERT INTO spans AS s (trace_id, span_id, parent_span_id, name, span_type, status,
-                start_time_ns, end_time_ns, content, input_tokens, output_tokens, total_tokens, span_part)
+                start_time_ns, end_time_ns, content, input_tokens, output_tokens, total_tokens, span_part, model)
             SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::text[], $5::text[],
                 $6::varchar[], $7::bigint[], $8::bigint[], $9::text[], $10::bigint[], $11::bigint[], $12::bigint[],
-                $13::date[])
+                $13::date[], $14::varchar[])
             ON CONFLICT (trace_id, span_id, span_part) DO UPDATE SET
                 parent_span_id = EXCLUDED.parent_span_id, name = EXCLUDED.name,
                 span_type = EXCLUDED.span_type, status = EXCLUDED.status,
                 start_time_ns = EXCLUDED.start_time_ns, end_time_ns = EXCLUDED.end_time_ns,
                 content = EXCLUDED.content, input_tokens = EXCLUDED.input_tokens,
-                output_tokens = EXCLUDED.output_tokens, total_tokens = EXCLUDED.total_tokens
+                output_tokens = EXCLUDED.output_tokens, total_tokens = EXCLUDED.total_tokens, model = EXCLUDED.model
             WHERE s.content IS DISTINCT FROM EXCLUDED.content
             """;
 
@@ -100,11 +100,15 @@ public class PgTraceStore implements TraceStore {
      * reporting span's parents stops after 64 steps (parent cycles in hostile input). A value from
      * StartTraceV3 ({@code Rank.EXPLICIT}) stays. A trace without reporting spans costs one probe of the partial
      * index of migration V7, in its own partition ($4: each trace's span_part; $5 the distinct
-     * days, so that only those partitions are planned and locked).
+     * days, so that only those partitions are planned and locked). The same sums, in total and
+     * per model ({@code on_traces}: {@code traces.input_tokens} ... {@code model_usage}, migration
+     * V10), are kept on the trace row for the analytics' tokens and cost; that row is locked by
+     * this transaction's trace upsert already.
      */
     private static final String UPSERT_TOKEN_USAGE = """
             WITH RECURSIVE usage AS (
-                SELECT s.trace_id, s.span_part, s.span_id, s.parent_span_id, s.input_tokens, s.output_tokens, s.total_tokens
+                SELECT s.trace_id, s.span_part, s.span_id, s.parent_span_id, s.input_tokens, s.output_tokens, s.total_tokens,
+                    s.model
                 FROM unnest($1::varchar[], $4::date[]) AS b(trace_id, span_part)
                 JOIN spans s ON s.trace_id = b.trace_id AND s.span_part = b.span_part
                 WHERE s.span_part = ANY($5::date[])
@@ -116,14 +120,23 @@ public class PgTraceStore implements TraceStore {
                 SELECT w.trace_id, w.span_part, w.origin, s.parent_span_id, w.depth + 1
                 FROM walk w JOIN spans s ON s.trace_id = w.trace_id AND s.span_part = w.span_part AND s.span_id = w.ancestor
                 WHERE s.span_part = ANY($5::date[]) AND s.parent_span_id IS NOT NULL AND w.depth < 64
-            ), sums AS (
-                SELECT u.trace_id, sum(COALESCE(u.input_tokens, 0)) AS input,
+            ), per_model AS (
+                SELECT u.trace_id, COALESCE(u.model, '') AS model, sum(COALESCE(u.input_tokens, 0)) AS input,
                     sum(COALESCE(u.output_tokens, 0)) AS output,
                     sum(COALESCE(u.total_tokens, COALESCE(u.input_tokens, 0) + COALESCE(u.output_tokens, 0))) AS total
                 FROM usage u
                 WHERE NOT EXISTS (SELECT 1 FROM walk w JOIN usage a ON a.trace_id = w.trace_id AND a.span_id = w.ancestor
                                   WHERE w.trace_id = u.trace_id AND w.origin = u.span_id)
-                GROUP BY u.trace_id
+                GROUP BY 1, 2
+            ), sums AS (
+                SELECT trace_id, sum(input) AS input, sum(output) AS output, sum(total) AS total,
+                    jsonb_object_agg(model, jsonb_build_array(input, output, total)) AS by_model
+                FROM per_model GROUP BY trace_id
+            ), on_traces AS (
+                UPDATE traces t SET input_tokens = s.input, output_tokens = s.output, total_tokens = s.total,
+                    model_usage = s.by_model
+                FROM sums s
+                WHERE t.trace_id = s.trace_id AND t.model_usage IS DISTINCT FROM s.by_model
             )
             INSERT INTO trace_metadata AS m (trace_id, key, value, rank, source)
             SELECT trace_id, 'mlflow.trace.tokenUsage',
@@ -373,6 +386,7 @@ public class PgTraceStore implements TraceStore {
         Long[] outputTokens = new Long[n];
         Long[] totalTokens = new Long[n];
         LocalDate[] spanParts = new LocalDate[n];
+        String[] models = new String[n];
         int i = 0;
         for (TraceDraft d : drafts) {
             for (SpanRecord s : d.spans()) {
@@ -389,13 +403,14 @@ public class PgTraceStore implements TraceStore {
                     inputTokens[i] = s.tokens().input();
                     outputTokens[i] = s.tokens().output();
                     totalTokens[i] = s.tokens().total();
+                    models[i] = Sql.text(s.tokens().model());
                 }
                 spanParts[i] = parts.get(d.traceId());
                 i++;
             }
         }
         return Tuple.from(new Object[] {traceIds, spanIds, parents, names, types, statuses, starts, ends, contents,
-                inputTokens, outputTokens, totalTokens, spanParts});
+                inputTokens, outputTokens, totalTokens, spanParts, models});
     }
 
     private static Tuple metadataRows(List<TraceDraft> drafts) {

@@ -142,6 +142,14 @@ class AnalyticsApiTest {
 
         assertThat(q().queryParam("user_id", "u2").get(BASE + "/sessions").then().statusCode(200)
                 .extract().jsonPath().getList("sessions.session_id")).containsExactly("s2");
+        // Sorted or not, a user's sessions are summarised over all their turns (s2: u2's and u1's).
+        for (String order : new String[] {null, "traces", "last_activity ASC"}) {
+            JsonPath ofU2 = q().queryParam("user_id", "u2").queryParam("order_by", order).get(BASE + "/sessions")
+                    .then().statusCode(200).extract().jsonPath();
+            assertThat(ofU2.getList("sessions.session_id")).as(order).containsExactly("s2");
+            assertThat(ofU2.getInt("sessions[0].turns")).as(order).isEqualTo(2);
+            assertThat(ofU2.getInt("sessions[0].user_count")).as(order).isEqualTo(2);
+        }
         // From t0+2.5s: s1 has no turn left in range; s2 keeps both turns.
         JsonPath late = q().queryParam("start_time_ms", T0 + 2_500).get(BASE + "/sessions").then().statusCode(200)
                 .extract().jsonPath();
