@@ -152,18 +152,18 @@ export async function logFeedback(traceId, { name = 'user_feedback', value, rati
 // ---- Tracebridge analytics (docs/analytics-api.md) ---------------------------------------------
 const ANALYTICS = '/api/tracebridge/v1/analytics';
 
-export function sessions(experimentId, { startTimeMs, pageToken, userId, signal } = {}) {
+export function sessions(experimentId, { startTimeMs, pageToken, userId, orderBy, signal } = {}) {
   return call(`${ANALYTICS}/sessions`, { signal, query: { experiment_id: experimentId, start_time_ms: startTimeMs,
-    page_token: pageToken, user_id: userId, max_results: 50 } });
+    page_token: pageToken, user_id: userId, order_by: orderBy, max_results: 50 } });
 }
 
 export function session(experimentId, sessionId, { signal } = {}) {
   return call(`${ANALYTICS}/sessions/${encodeURIComponent(sessionId)}`, { signal, query: { experiment_id: experimentId } });
 }
 
-export function users(experimentId, { startTimeMs, pageToken, signal } = {}) {
+export function users(experimentId, { startTimeMs, pageToken, orderBy, signal } = {}) {
   return call(`${ANALYTICS}/users`, { signal, query: { experiment_id: experimentId, start_time_ms: startTimeMs,
-    page_token: pageToken, max_results: 50 } });
+    page_token: pageToken, order_by: orderBy, max_results: 50 } });
 }
 
 export function feedback(experimentId, { startTimeMs, groupBy, name, signal } = {}) {

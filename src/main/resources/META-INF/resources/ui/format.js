@@ -48,6 +48,21 @@ export function fmtPercent(share) {
   return share === null || share === undefined ? '—' : `${Math.round(share * 1000) / 10}%`;
 }
 
+/** US dollars: 4 decimals below a cent ("$0.0084"), else 2 ("$12.40"); "—" for no cost. */
+export function fmtCost(cost) {
+  if (cost === null || cost === undefined) return '—';
+  return `$${cost < 0.01 ? cost.toFixed(4) : cost.toFixed(2)}`;
+}
+
+/**
+ * A cost cell of a users or sessions row: the cost, with what it leaves out in its title
+ * (tokens of models without a price in TRACEBRIDGE_MODEL_PRICES).
+ */
+export function costTitle(row) {
+  if (!row.unpriced_tokens) return row.cost === null ? 'No tokens' : 'All tokens priced';
+  return `${fmtNumber(row.unpriced_tokens)} tokens of models without a price (TRACEBRIDGE_MODEL_PRICES) not included`;
+}
+
 export function fmtNumber(n) {
   return n === null || n === undefined ? '—' : Number(n).toLocaleString('en-US');
 }

@@ -97,6 +97,7 @@ class ExplorerBrowserIT {
             Map<String, String> env = new HashMap<>(PackagedApp.db(dbHost(), dbPort(), IT_DB, dbUser(), dbPassword()));
             env.put("TRACEBRIDGE_AUTH_ENABLED", "true");
             env.put("TRACEBRIDGE_AUTH_TOKENS", "ui-test:write:" + sha256(TOKEN));
+            env.put("TRACEBRIDGE_MODEL_PRICES", ExplorerSeed.MODEL_PRICES);
             app = PackagedApp.start("explorer", env, 0, 0);
             app.awaitReady(Duration.ofSeconds(90));
             base = "http://127.0.0.1:" + app.httpPort;
@@ -591,7 +592,27 @@ class ExplorerBrowserIT {
             assertThat(browser.text(By.cssSelector(row + " [data-testid=\"cell-traces\"]"))).isEqualTo(String.valueOf(seed.turns()));
             assertThat(browser.text(By.cssSelector(row + " [data-testid=\"cell-sessions\"]"))).isEqualTo("1");
             assertThat(browser.count(test("user-row"))).isGreaterThanOrEqualTo(2);
+            // Tokens, cost and latency of the user's three turns: 1,200 tokens and $0.00027 each, 500 ms.
+            assertThat(browser.text(By.cssSelector(row + " [data-testid=\"cell-tokens\"]"))).isEqualTo("3,600");
+            assertThat(browser.text(By.cssSelector(row + " [data-testid=\"cell-cost\"]"))).isEqualTo("$0.0008");
+            assertThat(browser.text(By.cssSelector(row + " [data-testid=\"cell-p95\"]"))).isEqualTo("500 ms");
             shot("users");
+            if (devService.isEmpty()) {
+                // Sorted by cost, largest first: the three older users at $0.04 (ties by ID, descending), then
+                // ui-user-1; again, smallest first. The order is in the URL.
+                browser.click(test("sort-cost"));
+                browser.until("users sorted by cost", d -> "ui-user-4".equals(browser.js(
+                        "const r = document.querySelector('[data-testid=user-row]'); return r && r.dataset.userId")));
+                assertThat(browser.texts(test("user-link"))).containsExactly("ui-user-4", "ui-user-3", "ui-user-2", "ui-user-1");
+                assertThat(browser.texts(test("cell-cost"))).containsExactly("$0.04", "$0.04", "$0.04", "$0.0008");
+                browser.click(test("sort-cost"));
+                browser.until("users sorted by cost, smallest first", d -> "ui-user-1".equals(browser.js(
+                        "const r = document.querySelector('[data-testid=user-row]'); return r && r.dataset.userId")));
+                assertThat((String) browser.js("return location.hash")).contains("sort=cost+ASC");
+                shot("users-by-cost");
+                browser.click(test("sort-last_activity"));
+                browser.visible(By.cssSelector(row));
+            }
             // A user's link opens the trace list filtered to them.
             browser.click(By.cssSelector(row + " [data-testid=\"user-link\"]"));
             browser.until("trace rows, loaded", d -> Boolean.TRUE.equals(browser.js(

@@ -34,6 +34,15 @@ public final class ExplorerSeed {
         }
     }
 
+    /**
+     * The prices the browser test's service runs with, and what the seeded LLM calls report: a
+     * turn of the session under test costs (1000 x 0.15 + 200 x 0.60) / 1e6 = $0.00027, an
+     * older one (4000 x 2.50 + 1000 x 10.00) / 1e6 = $0.02.
+     */
+    public static final String MODEL_PRICES = "gpt-4o*=2.50:10.00,gpt-4o-mini*=0.15:0.60";
+    static final Traces.Llm SMALL_MODEL = new Traces.Llm("gpt-4o-mini-2024-07-18", 1000, 200);
+    static final Traces.Llm LARGE_MODEL = new Traces.Llm("gpt-4o-2024-08-06", 4000, 1000);
+
     private final String base;
     private final String token;
 
@@ -62,7 +71,7 @@ public final class ExplorerSeed {
             for (int i = 0; i < questions.size(); i++) {
                 String id = Traces.turn(exporter, new Traces.Turn("chat", "ui-user-1", "ui-session-1", "ui-req-" + (i + 1),
                         now - 600_000 + i * 60_000L, questions.get(i), "Answer " + (i + 1) + ": use the account page",
-                        Map.of("app_version", "2.1", "environment", "production"), false));
+                        Map.of("app_version", "2.1", "environment", "production"), false, SMALL_MODEL));
                 if (i == 0) {
                     firstTrace = id;
                 }
@@ -72,7 +81,7 @@ public final class ExplorerSeed {
             for (int i = 0; i < 6; i++) {
                 String id = Traces.turn(exporter, new Traces.Turn("chat", "ui-user-" + (2 + i % 3), "ui-session-" + (2 + i % 2),
                         "ui-other-" + i, now - 3_600_000 + i * 60_000L, "Other question " + i, "Other answer " + i,
-                        Map.of("app_version", "2.0", "environment", "staging"), i == 4));
+                        Map.of("app_version", "2.0", "environment", "staging"), i == 4, LARGE_MODEL));
                 if (i == 4) {
                     feedback(id, false, "ui-user-3", "Tool failed");
                 }

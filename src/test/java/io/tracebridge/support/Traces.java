@@ -52,9 +52,20 @@ public final class Traces {
         return new Batch("tr-" + root.getSpanContext().getTraceId(), rec.spans());
     }
 
-    /** One turn of a conversation, as an instrumented chat app would export it. */
+    /**
+     * One turn of a conversation, as an instrumented chat app would export it; {@code llm}: the
+     * model and token counts its LLM span reports (GenAI conventions), null for none.
+     */
     public record Turn(String name, String user, String session, String clientRequestId, long startMs,
-                       String question, String answer, java.util.Map<String, String> metadata, boolean error) {
+                       String question, String answer, java.util.Map<String, String> metadata, boolean error, Llm llm) {
+        public Turn(String name, String user, String session, String clientRequestId, long startMs,
+                    String question, String answer, java.util.Map<String, String> metadata, boolean error) {
+            this(name, user, session, clientRequestId, startMs, question, answer, metadata, error, null);
+        }
+    }
+
+    /** What an LLM call reports: the model that answered and its token counts. */
+    public record Llm(String model, long inputTokens, long outputTokens) {
     }
 
     /**
@@ -97,6 +108,11 @@ public final class Traces {
             llm.setAttribute("mlflow.spanType", "CHAT_MODEL");
             llm.setAttribute("mlflow.spanInputs", "{\"prompt\": \"" + t.question() + "\"}");
             llm.setAttribute("mlflow.spanOutputs", "{\"text\": \"" + t.answer() + "\"}");
+            if (t.llm() != null) {
+                llm.setAttribute("gen_ai.response.model", t.llm().model());
+                llm.setAttribute("gen_ai.usage.input_tokens", t.llm().inputTokens());
+                llm.setAttribute("gen_ai.usage.output_tokens", t.llm().outputTokens());
+            }
             llm.end(t.startMs() + 480, unit);
         }
         if (t.error()) {

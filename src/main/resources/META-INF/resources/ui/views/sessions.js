@@ -8,37 +8,44 @@ import {
 import { jsonBlock } from '../json.js';
 import { pagedList } from '../paging.js';
 import { rangeKey, rangeSelect, rangeStart } from '../range.js';
+import { sortableHead, sortParam } from '../sort.js';
+import { usageCells } from './users.js';
 
 export async function renderSessions(ctx) {
   const { el, exp, params, href, go, signal } = ctx;
   const range = rangeKey(params);
   const user = params.get('user') || '';
+  const sort = sortParam(params);
   const body = h('div', { class: 'panel-body' });
   replace(el,
     h('div', { class: 'page-head' }, h('h1', null, 'Sessions'), h('span', { class: 'muted' }, ctx.experiment.name)),
     h('div', { class: 'toolbar' },
-      rangeSelect(range, (r) => go('sessions', { range: r, user })),
+      rangeSelect(range, (r) => go('sessions', { range: r, user, sort })),
       user && h('span', { class: 'chip chip-active', 'data-testid': 'user-filter' }, `User: ${user}`,
         h('a', { href: href('sessions', { range }), class: 'chip-x', title: 'Show all users', 'aria-label': 'Show all users' }, '×'))),
     h('div', { class: 'panel' }, body));
   const start = rangeStart(range);
   await pagedList({
-    body, key: `sessions\n${exp}\n${range}\n${user}`, noun: 'session', loadingText: 'Loading sessions…',
+    body, key: `sessions\n${exp}\n${range}\n${user}\n${sort}`, noun: 'session', loadingText: 'Loading sessions…',
     fetchPage: async (token) => {
-      const r = await listSessions(exp, { startTimeMs: start, pageToken: token, userId: user || undefined, signal });
+      const r = await listSessions(exp, { startTimeMs: start, pageToken: token, userId: user || undefined,
+        orderBy: sort || undefined, signal });
       return { items: r.sessions || [], next: r.next_page_token };
     },
-    table: (items) => sessionsTable(items, ctx),
+    table: (items) => sessionsTable(items, ctx, sort, (order) => go('sessions', { range, user, sort: order })),
     emptyView: (first) => (first
       ? empty('No sessions in this range', 'Traces join a session through the span attribute mlflow.trace.session (or session.id).')
       : empty('No more sessions')),
   });
 }
 
-function sessionsTable(items, { href }) {
+function sessionsTable(items, { href }, sort, onSort) {
+  const columns = [{ label: 'Session' }, { label: 'First turn' }, { label: 'Last turn', key: 'last_activity' },
+    { label: 'Turns', key: 'traces', num: true }, { label: 'Users' }, { label: 'Errors', key: 'error_count', num: true },
+    { label: 'Tokens', key: 'total_tokens', num: true }, { label: 'Cost', key: 'cost', num: true },
+    { label: 'p95 latency', key: 'p95_latency_ms', num: true }, { label: 'Feedback' }];
   return h('table', { class: 'grid', 'data-testid': 'sessions-table' },
-    h('thead', null, h('tr', null, ['Session', 'First turn', 'Last turn', 'Turns', 'Users', 'Errors', 'Feedback']
-      .map((c, i) => h('th', { scope: 'col', class: i === 3 || i === 5 ? 'num' : undefined }, c)))),
+    sortableHead(columns, sort, onSort),
     h('tbody', null, items.map((s) => {
       const open = href(['session', s.session_id]);
       return h('tr', { class: 'clickable', 'data-testid': 'session-row', 'data-session-id': s.session_id,
@@ -49,6 +56,7 @@ function sessionsTable(items, { href }) {
       h('td', { class: 'num', 'data-testid': 'cell-turns' }, fmtNumber(s.turns)),
       h('td', { class: 'users-cell' }, userLinks(s.users || [], href)),
       h('td', { class: ['num', s.error_count > 0 && 'text-err'], 'data-testid': 'cell-errors' }, fmtNumber(s.error_count)),
+      usageCells(s),
       h('td', { class: 'nowrap' }, feedbackSummary(s.feedback)));
     })));
 }

@@ -1,36 +1,41 @@
 // Users of the experiment (analytics API): traces, sessions, last seen, errors, feedback.
 import { users as listUsers } from '../api.js';
 import { empty, h, replace } from '../dom.js';
-import { feedbackSummary, fmtNumber, timeEl, userFilter } from '../format.js';
+import { costTitle, feedbackSummary, fmtCost, fmtDuration, fmtNumber, timeEl, userFilter } from '../format.js';
 import { pagedList } from '../paging.js';
 import { rangeKey, rangeSelect, rangeStart } from '../range.js';
+import { sortableHead, sortParam } from '../sort.js';
 
 export async function renderUsers(ctx) {
   const { el, exp, params, go, signal } = ctx;
   const range = rangeKey(params);
+  const sort = sortParam(params);
   const body = h('div', { class: 'panel-body' });
   replace(el,
     h('div', { class: 'page-head' }, h('h1', null, 'Users'), h('span', { class: 'muted' }, ctx.experiment.name)),
-    h('div', { class: 'toolbar' }, rangeSelect(range, (r) => go('users', { range: r }))),
+    h('div', { class: 'toolbar' }, rangeSelect(range, (r) => go('users', { range: r, sort }))),
     h('div', { class: 'panel' }, body));
   const start = rangeStart(range);
   await pagedList({
-    body, key: `users\n${exp}\n${range}`, noun: 'user', loadingText: 'Loading users…',
+    body, key: `users\n${exp}\n${range}\n${sort}`, noun: 'user', loadingText: 'Loading users…',
     fetchPage: async (token) => {
-      const r = await listUsers(exp, { startTimeMs: start, pageToken: token, signal });
+      const r = await listUsers(exp, { startTimeMs: start, pageToken: token, orderBy: sort || undefined, signal });
       return { items: r.users || [], next: r.next_page_token };
     },
-    table: (items) => usersTable(items, ctx),
+    table: (items) => usersTable(items, ctx, sort, (order) => go('users', { range, sort: order })),
     emptyView: (first) => (first
       ? empty('No users in this range', 'Traces name their user through the span attribute mlflow.trace.user (or user.id).')
       : empty('No more users')),
   });
 }
 
-function usersTable(items, { href }) {
+function usersTable(items, { href }, sort, onSort) {
+  const columns = [{ label: 'User' }, { label: 'Traces', key: 'traces', num: true }, { label: 'Sessions', num: true },
+    { label: 'First seen' }, { label: 'Last seen', key: 'last_activity' }, { label: 'Errors', key: 'error_count', num: true },
+    { label: 'Tokens', key: 'total_tokens', num: true }, { label: 'Cost', key: 'cost', num: true },
+    { label: 'p95 latency', key: 'p95_latency_ms', num: true }, { label: 'Feedback' }];
   return h('table', { class: 'grid', 'data-testid': 'users-table' },
-    h('thead', null, h('tr', null, ['User', 'Traces', 'Sessions', 'First seen', 'Last seen', 'Errors', 'Feedback']
-      .map((c, i) => h('th', { scope: 'col', class: [1, 2, 5].includes(i) ? 'num' : undefined }, c)))),
+    sortableHead(columns, sort, onSort),
     h('tbody', null, items.map((u) => {
       const traces = href('traces', { filter: userFilter(u.user_id) });
       return h('tr', { class: 'clickable', 'data-testid': 'user-row', 'data-user-id': u.user_id,
@@ -43,6 +48,19 @@ function usersTable(items, { href }) {
       h('td', { class: 'nowrap' }, timeEl(u.first_time_ms)),
       h('td', { class: 'nowrap' }, timeEl(u.last_seen_ms, 'cell-last-seen')),
       h('td', { class: ['num', u.error_count > 0 && 'text-err'], 'data-testid': 'cell-errors' }, fmtNumber(u.error_count)),
+      usageCells(u),
       h('td', { class: 'nowrap' }, feedbackSummary(u.feedback)));
     })));
+}
+
+/** Tokens, cost and p95 latency cells of a users or sessions row. */
+export function usageCells(row) {
+  return [
+    h('td', { class: 'num', 'data-testid': 'cell-tokens',
+      title: `${fmtNumber(row.input_tokens)} input, ${fmtNumber(row.output_tokens)} output` }, fmtNumber(row.total_tokens)),
+    h('td', { class: 'num', 'data-testid': 'cell-cost', title: costTitle(row) },
+      fmtCost(row.cost), row.unpriced_tokens > 0 && row.cost !== null && h('span', { class: 'muted' }, '+')),
+    h('td', { class: 'num nowrap', 'data-testid': 'cell-p95', title: `median ${fmtDuration(row.p50_latency_ms)}` },
+      fmtDuration(row.p95_latency_ms)),
+  ];
 }
