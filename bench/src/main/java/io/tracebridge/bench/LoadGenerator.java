@@ -58,7 +58,7 @@ public final class LoadGenerator {
     public record Config(String transport, String httpBase, String grpcEndpoint, String experimentId,
                          int concurrency, int batchSpans, double rate, int seconds, int attributeBytes,
                          int minSpans, int maxSpans, String compression, String jdbcUrl, String dbUser,
-                         String dbPassword) {
+                         String dbPassword, int llmEvery) {
 
         static Config parse(Map<String, String> a) {
             return new Config(
@@ -76,7 +76,8 @@ public final class LoadGenerator {
                     a.getOrDefault("compression", "none"),
                     a.getOrDefault("jdbc", "jdbc:postgresql://127.0.0.1:5432/tracebridge"),
                     a.getOrDefault("db-user", "tracebridge"),
-                    a.getOrDefault("db-password", "tracebridge"));
+                    a.getOrDefault("db-password", "tracebridge"),
+                    Integer.parseInt(a.getOrDefault("llm-every", "0")));
         }
     }
 
@@ -132,6 +133,8 @@ public final class LoadGenerator {
                   --compression=none|gzip   (default none)
                   --jdbc=URL --db-user=U --db-password=P  database to verify against
                   --no-verify               skip the database check
+                  --llm-every=N             every Nth child span reports a model and token counts
+                                            (GenAI conventions), 0 = none (default 0)
                 """;
     }
 
@@ -272,6 +275,7 @@ public final class LoadGenerator {
     /** Builds spans of realistic GenAI traces; a trace can continue into the next batch. */
     static final class SpanFactory {
         private static final String[] TYPES = {"LLM", "CHAT_MODEL", "RETRIEVER", "TOOL", "EMBEDDING", "CHAIN"};
+        private static final String[] MODELS = {"gpt-4o", "gpt-4o-mini", "claude-sonnet"};
         private static final HexFormat HEX = HexFormat.of();
         private final Config c;
         private final SplittableRandom random;
@@ -326,6 +330,12 @@ public final class LoadGenerator {
                         .put("mlflow.spanType", "\"" + TYPES[random.nextInt(TYPES.length)] + "\"")
                         .put("mlflow.spanInputs", json("input", half))
                         .put("mlflow.spanOutputs", json("output", half));
+                if (c.llmEvery() > 0 && i % c.llmEvery() == 0) {
+                    attrs.put("gen_ai.request.model", MODELS[i % MODELS.length])
+                            .put("gen_ai.response.model", MODELS[i % MODELS.length] + "-2024-08-06")
+                            .put("gen_ai.usage.input_tokens", 200L + random.nextInt(2000))
+                            .put("gen_ai.usage.output_tokens", 50L + random.nextInt(500));
+                }
                 long s = startNs + i * 10_000_000L;
                 spans.add(span("step-" + i, ctx, root, s, s + 8_000_000L, attrs.build()));
             }
