@@ -144,6 +144,11 @@ public class PgAnalyticsStore implements AnalyticsStore {
     @Override
     public Uni<Page<GroupStats>> groups(Grouping g, TimeRange range, String userId, int limit, GroupCursor cursor,
                                         GroupOrder order) {
+        if (cursor != null && (cursor.id() == null) == order.isDefault()) {
+            // A token of the other kind (an offset on the default list, a keyset in a sorted one).
+            throw MlflowException.invalid("Invalid page token: it belongs to a different list "
+                    + "(experiment, time range, filter or order changed).");
+        }
         if (!order.isDefault()) {
             return sorted(g, range, userId, limit, cursor == null ? 0 : cursor.offset(), order);
         }
@@ -242,6 +247,10 @@ public class PgAnalyticsStore implements AnalyticsStore {
      * errors, the other grouping's IDs, tokens, cost and latency percentiles. Over traces
      * {@code t} joined to {@link #usageLateral} {@code c}.
      */
+    /** A finished trace's execution duration (state OK or ERROR), else NULL. */
+    private static final String FINISHED_DURATION =
+            "CASE WHEN t.state IN ('OK', 'ERROR') THEN t.end_time - t.request_time END";
+
     private static String statsColumns(String column, String other) {
         return column + " AS id, min(t.request_time) AS first_time, "
                 + "max(t.request_time) AS last_time, count(*) AS traces, "
@@ -252,9 +261,10 @@ public class PgAnalyticsStore implements AnalyticsStore {
                 + "COALESCE(sum(t.output_tokens), 0)::bigint AS output_tokens, "
                 + "COALESCE(sum(t.total_tokens), 0)::bigint AS total_tokens, "
                 + "sum(c.cost)::float8 AS cost, COALESCE(sum(c.unpriced), 0)::bigint AS unpriced_tokens, "
-                // percentile_cont leaves out the NULL durations of unfinished traces
-                + "percentile_cont(0.5) WITHIN GROUP (ORDER BY t.end_time - t.request_time) AS p50_ms, "
-                + "percentile_cont(0.95) WITHIN GROUP (ORDER BY t.end_time - t.request_time) AS p95_ms";
+                // Finished traces only: an IN_PROGRESS trace has an end time too (its latest span's end),
+                // which would count a partial duration; percentile_cont leaves out the NULLs.
+                + "percentile_cont(0.5) WITHIN GROUP (ORDER BY " + FINISHED_DURATION + ") AS p50_ms, "
+                + "percentile_cont(0.95) WITHIN GROUP (ORDER BY " + FINISHED_DURATION + ") AS p95_ms";
     }
 
     /**

@@ -226,6 +226,11 @@ class UsageAnalyticsTest {
                 .body("message", containsString("order changed"));
         given().queryParam("experiment_id", exp).queryParam("page_token", first)
                 .get(BASE + "/users").then().statusCode(400).body("error_code", equalTo("INVALID_PARAMETER_VALUE"));
+        // A forged offset token with the default list's fingerprint is refused too, not read as a keyset.
+        String forged = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                ("{\"o\":1,\"q\":\"USER|" + new io.tracebridge.analytics.TimeRange(Long.parseLong(exp), null, null) + "|null\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        given().queryParam("experiment_id", exp).queryParam("page_token", forged)
+                .get(BASE + "/users").then().statusCode(400).body("error_code", equalTo("INVALID_PARAMETER_VALUE"));
     }
 
     @Test
