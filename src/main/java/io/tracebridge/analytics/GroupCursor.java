@@ -48,7 +48,11 @@ public record GroupCursor(long lastTimeMs, String id, int offset) {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(n.toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    public static GroupCursor decode(String token, String fingerprint) {
+    /**
+     * @param order the list's order: the default one pages by keyset, any other by offset, and a
+     *              token of the other kind is refused like one of another list
+     */
+    public static GroupCursor decode(String token, String fingerprint, GroupOrder order) {
         if (token == null || token.isBlank()) {
             return null;
         }
@@ -60,7 +64,7 @@ public record GroupCursor(long lastTimeMs, String id, int offset) {
             if (keyset == offset) {
                 throw MlflowException.invalid("Invalid page token");
             }
-            if (!fingerprint.equals(n.path("q").asText())) {
+            if (!fingerprint.equals(n.path("q").asText()) || keyset != order.isDefault()) {
                 throw MlflowException.invalid("Invalid page token: it belongs to a different list "
                         + "(experiment, time range, filter or order changed).");
             }

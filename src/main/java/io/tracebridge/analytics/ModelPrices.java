@@ -38,10 +38,6 @@ public final class ModelPrices {
         this.prices = List.copyOf(prices);
     }
 
-    public static ModelPrices none() {
-        return NONE;
-    }
-
     /** The entries, exact names first, then prefixes longest first (the order a lookup tries them). */
     public List<Price> prices() {
         return prices;

@@ -103,7 +103,7 @@ public class AnalyticsResource {
         String fingerprint = GroupCursor.fingerprint(Grouping.SESSION, range, user, order);
         return store.requireExperiment(range.experimentId())
                 .chain(active -> active ? store.groups(Grouping.SESSION, range, user, limit,
-                                GroupCursor.decode(pageToken, fingerprint), order)
+                                GroupCursor.decode(pageToken, fingerprint, order), order)
                         : Uni.createFrom().item(new Page<GroupStats>(List.of(), null)))
                 .map(page -> page(page, fingerprint, "sessions", s -> {
                     ObjectNode n = Json.object();
@@ -157,7 +157,7 @@ public class AnalyticsResource {
         String fingerprint = GroupCursor.fingerprint(Grouping.USER, range, null, order);
         return store.requireExperiment(range.experimentId())
                 .chain(active -> active ? store.groups(Grouping.USER, range, null, limit,
-                                GroupCursor.decode(pageToken, fingerprint), order)
+                                GroupCursor.decode(pageToken, fingerprint, order), order)
                         : Uni.createFrom().item(new Page<GroupStats>(List.of(), null)))
                 .map(page -> page(page, fingerprint, "users", u -> {
                     ObjectNode n = Json.object();

@@ -47,11 +47,8 @@ public final class AttributeLimiter {
         if (s.length() <= maxChars) {
             return s;
         }
-        int keep = maxChars;
-        if (keep > 0 && Character.isHighSurrogate(s.charAt(keep - 1))) {
-            keep--;
-        }
-        return s.substring(0, keep) + MARKER_PREFIX + (s.length() - keep) + " characters]";
+        String kept = Text.prefix(s, maxChars);
+        return kept + MARKER_PREFIX + (s.length() - kept.length()) + " characters]";
     }
 
     private boolean anyTooLong(Span span) {

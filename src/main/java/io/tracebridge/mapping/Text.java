@@ -86,4 +86,19 @@ public final class Text {
         }
         return b.toString();
     }
+
+    /**
+     * The first {@code maxChars} characters of {@code s}, one fewer rather than half a surrogate
+     * pair; {@code s} itself when it is not longer.
+     */
+    public static String prefix(String s, int maxChars) {
+        if (s.length() <= maxChars) {
+            return s;
+        }
+        int keep = maxChars;
+        if (keep > 0 && Character.isHighSurrogate(s.charAt(keep - 1))) {
+            keep--;
+        }
+        return s.substring(0, keep);
+    }
 }

@@ -50,9 +50,7 @@ public record TokenUsage(Long input, Long output, Long total, String model) {
             if (v != null && v.getValueCase() == AnyValue.ValueCase.STRING_VALUE) {
                 String name = AttributeValues.unwrapJsonString(v.getStringValue()).strip();
                 if (!name.isEmpty()) {
-                    return name.length() <= MAX_MODEL_CHARS ? name
-                            : name.substring(0, Character.isHighSurrogate(name.charAt(MAX_MODEL_CHARS - 1))
-                                    ? MAX_MODEL_CHARS - 1 : MAX_MODEL_CHARS);
+                    return Text.prefix(name, MAX_MODEL_CHARS);
                 }
             }
         }

@@ -184,10 +184,6 @@ public final class TraceDraft {
         if (s.length() <= PREVIEW_LENGTH) {
             return s;
         }
-        int keep = PREVIEW_LENGTH - 3;
-        if (Character.isHighSurrogate(s.charAt(keep - 1))) {
-            keep--; // never split a surrogate pair
-        }
-        return s.substring(0, keep) + "...";
+        return Text.prefix(s, PREVIEW_LENGTH - 3) + "...";
     }
 }

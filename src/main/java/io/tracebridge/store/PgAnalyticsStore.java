@@ -83,11 +83,6 @@ public class PgAnalyticsStore implements AnalyticsStore {
         this.prices = ModelPrices.parse(config.analytics().modelPrices().orElse(null));
     }
 
-    /** The price table the cost columns use (TRACEBRIDGE_MODEL_PRICES). */
-    public ModelPrices prices() {
-        return prices;
-    }
-
     @Override
     public Uni<Boolean> requireExperiment(long experimentId) {
         SqlParams p = new SqlParams();
@@ -144,11 +139,6 @@ public class PgAnalyticsStore implements AnalyticsStore {
     @Override
     public Uni<Page<GroupStats>> groups(Grouping g, TimeRange range, String userId, int limit, GroupCursor cursor,
                                         GroupOrder order) {
-        if (cursor != null && (cursor.id() == null) == order.isDefault()) {
-            // A token of the other kind (an offset on the default list, a keyset in a sorted one).
-            throw MlflowException.invalid("Invalid page token: it belongs to a different list "
-                    + "(experiment, time range, filter or order changed).");
-        }
         if (!order.isDefault()) {
             return sorted(g, range, userId, limit, cursor == null ? 0 : cursor.offset(), order);
         }
@@ -242,15 +232,15 @@ public class PgAnalyticsStore implements AnalyticsStore {
         }
     }
 
+    /** A finished trace's execution duration (state OK or ERROR), else NULL. */
+    private static final String FINISHED_DURATION =
+            "CASE WHEN t.state IN ('OK', 'ERROR') THEN t.end_time - t.request_time END";
+
     /**
      * The columns of a group's stats ({@link #groupStats} reads them by name): times, traces,
      * errors, the other grouping's IDs, tokens, cost and latency percentiles. Over traces
      * {@code t} joined to {@link #usageLateral} {@code c}.
      */
-    /** A finished trace's execution duration (state OK or ERROR), else NULL. */
-    private static final String FINISHED_DURATION =
-            "CASE WHEN t.state IN ('OK', 'ERROR') THEN t.end_time - t.request_time END";
-
     private static String statsColumns(String column, String other) {
         return column + " AS id, min(t.request_time) AS first_time, "
                 + "max(t.request_time) AS last_time, count(*) AS traces, "

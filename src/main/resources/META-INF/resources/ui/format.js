@@ -58,9 +58,21 @@ export function fmtCost(cost) {
  * A cost cell of a users or sessions row: the cost, with what it leaves out in its title
  * (tokens of models without a price in TRACEBRIDGE_MODEL_PRICES).
  */
-export function costTitle(row) {
+function costTitle(row) {
   if (!row.unpriced_tokens) return row.cost === null ? 'No tokens' : 'All tokens priced';
   return `${fmtNumber(row.unpriced_tokens)} tokens of models without a price (TRACEBRIDGE_MODEL_PRICES) not included`;
+}
+
+/** Tokens, cost and p95 latency cells of a users or sessions row. */
+export function usageCells(row) {
+  return [
+    h('td', { class: 'num', 'data-testid': 'cell-tokens',
+      title: `${fmtNumber(row.input_tokens)} input, ${fmtNumber(row.output_tokens)} output` }, fmtNumber(row.total_tokens)),
+    h('td', { class: 'num', 'data-testid': 'cell-cost', title: costTitle(row) },
+      fmtCost(row.cost), row.unpriced_tokens > 0 && row.cost !== null && h('span', { class: 'muted' }, '+')),
+    h('td', { class: 'num nowrap', 'data-testid': 'cell-p95', title: `median ${fmtDuration(row.p50_latency_ms)}` },
+      fmtDuration(row.p95_latency_ms)),
+  ];
 }
 
 export function fmtNumber(n) {

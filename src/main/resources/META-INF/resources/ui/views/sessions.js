@@ -3,13 +3,12 @@ import { session as getSession, sessions as listSessions } from '../api.js';
 import { empty, errorBox, fact, h, loading, replace } from '../dom.js';
 import {
   feedbackSummary, feedbackValue, fmtDuration, fmtNumber, fmtTime, messageText, prettyJson, quote, stateBadge,
-  summarizeAssessments, timeEl, userFilter,
+  summarizeAssessments, timeEl, usageCells, userFilter,
 } from '../format.js';
 import { jsonBlock } from '../json.js';
 import { pagedList } from '../paging.js';
 import { rangeKey, rangeSelect, rangeStart } from '../range.js';
 import { sortableHead, sortParam } from '../sort.js';
-import { usageCells } from './users.js';
 
 export async function renderSessions(ctx) {
   const { el, exp, params, href, go, signal } = ctx;

@@ -1,7 +1,7 @@
 // Users of the experiment (analytics API): traces, sessions, last seen, errors, feedback.
 import { users as listUsers } from '../api.js';
 import { empty, h, replace } from '../dom.js';
-import { costTitle, feedbackSummary, fmtCost, fmtDuration, fmtNumber, timeEl, userFilter } from '../format.js';
+import { feedbackSummary, fmtNumber, timeEl, usageCells, userFilter } from '../format.js';
 import { pagedList } from '../paging.js';
 import { rangeKey, rangeSelect, rangeStart } from '../range.js';
 import { sortableHead, sortParam } from '../sort.js';
@@ -51,16 +51,4 @@ function usersTable(items, { href }, sort, onSort) {
       usageCells(u),
       h('td', { class: 'nowrap' }, feedbackSummary(u.feedback)));
     })));
-}
-
-/** Tokens, cost and p95 latency cells of a users or sessions row. */
-export function usageCells(row) {
-  return [
-    h('td', { class: 'num', 'data-testid': 'cell-tokens',
-      title: `${fmtNumber(row.input_tokens)} input, ${fmtNumber(row.output_tokens)} output` }, fmtNumber(row.total_tokens)),
-    h('td', { class: 'num', 'data-testid': 'cell-cost', title: costTitle(row) },
-      fmtCost(row.cost), row.unpriced_tokens > 0 && row.cost !== null && h('span', { class: 'muted' }, '+')),
-    h('td', { class: 'num nowrap', 'data-testid': 'cell-p95', title: `median ${fmtDuration(row.p50_latency_ms)}` },
-      fmtDuration(row.p95_latency_ms)),
-  ];
 }
