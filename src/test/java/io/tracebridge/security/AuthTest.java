@@ -416,6 +416,16 @@ class AuthTest {
         as(LIMITED).get("/api/tracebridge/v1/traces/export?experiment_id=" + other).then().statusCode(403)
                 .body("error_code", equalTo("PERMISSION_DENIED"));
         as(LIMITED).get("/api/tracebridge/v1/traces/export?experiment_id=0&experiment_id=" + other).then().statusCode(403);
+        // The users and sessions lists, sorted or not, are the token's experiments' only.
+        for (String list : new String[] {"users", "sessions"}) {
+            for (String order : new String[] {"", "cost DESC"}) {
+                as(LIMITED).queryParam("experiment_id", other).queryParam("order_by", order)
+                        .get("/api/tracebridge/v1/analytics/" + list)
+                        .then().statusCode(403).body("error_code", equalTo("PERMISSION_DENIED"));
+                as(LIMITED).queryParam("experiment_id", "0").queryParam("order_by", order)
+                        .get("/api/tracebridge/v1/analytics/" + list).then().statusCode(200);
+            }
+        }
         String ownExport = as(LIMITED).get("/api/tracebridge/v1/traces/export?experiment_id=0").then().statusCode(200)
                 .extract().asString();
         assertThat(ownExport).contains(own.traceId).doesNotContain(inOther.traceId);
